@@ -1,0 +1,197 @@
+package kafka
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
+)
+
+// TopicSpec is a topic as it must exist on the cluster.
+type TopicSpec struct {
+	// Name is the full topic name.
+	Name string
+	// Partitions is the required partition count.
+	Partitions int32
+	// Replication is the replication factor used when creating.
+	Replication int16
+	// Cleanup is "delete" or "compact".
+	Cleanup string
+	// Retention applies to delete topics: 0 leaves the broker default, a
+	// negative value keeps records forever.
+	Retention time.Duration
+}
+
+func (s TopicSpec) configs() map[string]*string {
+	m := map[string]*string{"cleanup.policy": kadm.StringPtr(s.Cleanup)}
+	switch {
+	case s.Retention < 0:
+		m["retention.ms"] = kadm.StringPtr("-1")
+	case s.Retention > 0:
+		m["retention.ms"] = kadm.StringPtr(strconv.FormatInt(s.Retention.Milliseconds(), 10))
+	}
+	if s.Cleanup == "compact" {
+		// Bound how long a deleted (tombstoned) value survives compaction,
+		// and let segments roll so that compaction runs at all.
+		m["delete.retention.ms"] = kadm.StringPtr(strconv.FormatInt((24 * time.Hour).Milliseconds(), 10))
+		m["segment.ms"] = kadm.StringPtr(strconv.FormatInt((6 * time.Hour).Milliseconds(), 10))
+	}
+	return m
+}
+
+// ErrTopicMismatch reports an existing topic whose partitions or cleanup
+// policy differ from its declaration.
+var ErrTopicMismatch = errors.New("topic differs from its declaration")
+
+// EnsureTopics creates the topics that do not exist and verifies those that
+// do: a different partition count or cleanup policy is an error wrapping
+// [ErrTopicMismatch], never a silent drift. It returns the names it created.
+func EnsureTopics(ctx context.Context, cl *kgo.Client, specs []TopicSpec) ([]string, error) {
+	adm := kadm.NewClient(cl)
+	names := make([]string, len(specs))
+	for i, s := range specs {
+		names[i] = s.Name
+	}
+	details, err := listTopics(ctx, cl, names)
+	if err != nil {
+		return nil, err
+	}
+	var created []string
+	var existing []TopicSpec
+	for _, s := range specs {
+		d, ok := details[s.Name]
+		if ok && d.Err == nil {
+			if got := int32(len(d.Partitions)); got != s.Partitions {
+				return created, fmt.Errorf("topic %s has %d partitions, declared %d: %w", s.Name, got, s.Partitions, ErrTopicMismatch)
+			}
+			existing = append(existing, s)
+			continue
+		}
+		if ok && d.Err != nil && !errors.Is(d.Err, kerr.UnknownTopicOrPartition) {
+			println("DEBUG", s.Name, d.Err.Error())
+			return created, fmt.Errorf("describing topic %s: %w", s.Name, d.Err)
+		}
+		resp, err := adm.CreateTopic(ctx, s.Partitions, s.Replication, s.configs(), s.Name)
+		if err == nil {
+			err = resp.Err
+		}
+		switch {
+		case errors.Is(err, kerr.TopicAlreadyExists):
+			// Created a moment ago (by another process, or metadata not yet
+			// propagated): verify it like any existing topic.
+			n, err := visiblePartitions(ctx, cl, s.Name)
+			if err != nil {
+				return created, err
+			}
+			if n != s.Partitions {
+				return created, fmt.Errorf("topic %s has %d partitions, declared %d: %w", s.Name, n, s.Partitions, ErrTopicMismatch)
+			}
+			existing = append(existing, s)
+		case err != nil:
+			return created, fmt.Errorf("creating topic %s: %w", s.Name, err)
+		default:
+			created = append(created, s.Name)
+		}
+	}
+	if len(existing) == 0 {
+		return created, nil
+	}
+	enames := make([]string, len(existing))
+	for i, s := range existing {
+		enames[i] = s.Name
+	}
+	rcs, err := adm.DescribeTopicConfigs(ctx, enames...)
+	if err != nil {
+		return created, fmt.Errorf("describing topic configs: %w", err)
+	}
+	policy := map[string]string{}
+	for _, rc := range rcs {
+		if rc.Err != nil {
+			return created, fmt.Errorf("describing config of topic %s: %w", rc.Name, rc.Err)
+		}
+		for _, c := range rc.Configs {
+			if c.Key == "cleanup.policy" {
+				policy[rc.Name] = c.MaybeValue()
+			}
+		}
+	}
+	for _, s := range existing {
+		if got := normalizePolicy(policy[s.Name]); got != normalizePolicy(s.Cleanup) {
+			return created, fmt.Errorf("topic %s has cleanup.policy %q, declared %q: %w", s.Name, got, s.Cleanup, ErrTopicMismatch)
+		}
+	}
+	return created, nil
+}
+
+// listTopics asks the cluster for fresh metadata of names. kadm's listing
+// goes through the client's metadata cache, which keeps answering "unknown
+// topic" for a while after a topic is created.
+func listTopics(ctx context.Context, cl *kgo.Client, names []string) (kadm.TopicDetails, error) {
+	req := kmsg.NewPtrMetadataRequest()
+	for _, n := range names {
+		rt := kmsg.NewMetadataRequestTopic()
+		rt.Topic = kmsg.StringPtr(n)
+		req.Topics = append(req.Topics, rt)
+	}
+	resp, err := req.RequestWith(ctx, cl)
+	if err != nil {
+		return nil, fmt.Errorf("listing topics %v: %w", names, err)
+	}
+	out := kadm.TopicDetails{}
+	for _, t := range resp.Topics {
+		if t.Topic == nil {
+			continue
+		}
+		d := kadm.TopicDetail{Topic: *t.Topic, Partitions: kadm.PartitionDetails{}, Err: kerr.ErrorForCode(t.ErrorCode)}
+		for _, p := range t.Partitions {
+			d.Partitions[p.Partition] = kadm.PartitionDetail{Topic: *t.Topic, Partition: p.Partition, Leader: p.Leader}
+		}
+		out[*t.Topic] = d
+	}
+	return out, nil
+}
+
+// visiblePartitions waits until metadata shows topic and returns its
+// partition count.
+func visiblePartitions(ctx context.Context, cl *kgo.Client, topic string) (int32, error) {
+	var last error
+	for range 50 {
+		d, err := listTopics(ctx, cl, []string{topic})
+		if err != nil {
+			return 0, err
+		}
+		if td, ok := d[topic]; ok && td.Err == nil && len(td.Partitions) > 0 {
+			return int32(len(td.Partitions)), nil
+		} else if ok {
+			last = td.Err
+		}
+		select {
+		case <-ctx.Done():
+			return 0, fmt.Errorf("waiting for topic %s: %w", topic, ctx.Err())
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	return 0, fmt.Errorf("topic %s exists but its metadata stays unavailable: %w", topic, last)
+}
+
+func normalizePolicy(p string) string {
+	if p == "" {
+		return "delete"
+	}
+	var parts []string
+	for _, s := range strings.Split(p, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			parts = append(parts, s)
+		}
+	}
+	sort.Strings(parts)
+	return strings.Join(parts, ",")
+}

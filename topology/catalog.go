@@ -1,0 +1,122 @@
+package topology
+
+import (
+	"fmt"
+	"time"
+)
+
+// Cleanup policies of topics.
+const (
+	Delete  = "delete"
+	Compact = "compact"
+)
+
+// Topic names, without the prefix.
+const (
+	EventsRaw       = "events.raw"
+	EventsResolved  = "events.resolved"
+	ProfileMerges   = "profile.merges"
+	IdentityAudit   = "identity.audit"
+	SessionsClosed  = "sessions.closed"
+	ProfileFeatures = "profile.features"
+	SegmentChanges  = "segment.changes"
+	SegmentModel    = "segment.model"
+	KpiActuals      = "kpi.actuals"
+	KpiForecasts    = "kpi.forecasts"
+	KpiAlerts       = "kpi.alerts"
+	Triggers        = "triggers"
+	Deadletter      = "deadletter"
+	Deliveries      = "deliveries"
+	Erasures        = "privacy.erasures"
+)
+
+// Writers that are not goka processors.
+const (
+	WriterReplay  = "replay"
+	WriterPlan    = "plan"
+	WriterConnect = "connect"
+	WriterAny     = "any stage"
+)
+
+// Topic declares one topic: its name, key, value record, cleanup and who
+// writes it. Every topic activa touches is declared once, in [Topics].
+type Topic struct {
+	// Name without the prefix, e.g. "events.raw".
+	Name string
+	// Record is the full Avro name of the value record (subject <topic>-value).
+	Record string
+	// Key says what the record key is.
+	Key string
+	// Cleanup is Delete or Compact.
+	Cleanup string
+	// Retention of a Delete topic; 0 keeps the broker default, -1 forever.
+	Retention time.Duration
+	// Writer is the processor (group) or component that produces the topic.
+	Writer string
+	// Doc says what the topic carries.
+	Doc string
+}
+
+// Topics is the catalog: every topic of the system, in data-flow order.
+func Topics() []Topic {
+	week := 7 * 24 * time.Hour
+	return []Topic{
+		{EventsRaw, "activa.Event", "routing identifier kind:value of the event's strongest identifier", Delete, week, WriterReplay, "accepted input events"},
+		{EventsResolved, "activa.ResolvedEvent", "profile id", Delete, week, "identity", "every event, resolved to its profile"},
+		{ProfileMerges, "activa.ProfileMerge", "absorbed profile id", Delete, -1, "identity", "two profiles found to be one person"},
+		{IdentityAudit, "activa.IdentityAudit", "profile id", Delete, 30 * 24 * time.Hour, "identity", "links refused by identity limits"},
+		{SessionsClosed, "activa.SessionSummary", "profile id", Delete, week, "sessions", "closed-session summaries"},
+		{ProfileFeatures, "activa.ProfileFeatures", "profile id", Compact, 0, "features", "current features of every profile"},
+		{SegmentChanges, "activa.SegmentChange", "profile id", Delete, week, "segments", "tier, lifecycle and cluster changes"},
+		{SegmentModel, "activa.SegmentModel", "model name", Compact, 0, "segments", "published clustering model with centroids"},
+		{KpiActuals, "activa.KpiActual", "kpi|dimension|value|bucket start", Compact, 0, "kpi", "hourly actuals per KPI series"},
+		{KpiForecasts, "activa.KpiForecast", "kpi|dimension|value|period start", Compact, 0, WriterPlan, "plan values from finance or BI"},
+		{KpiAlerts, "activa.KpiAlert", "kpi|dimension|value|rule", Delete, 30 * 24 * time.Hour, "kpi", "forecast-versus-actual alerts and resolves"},
+		{Triggers, "activa.Trigger", "profile id", Delete, week, "triggers", "abandonment and churn-risk triggers"},
+		{Deadletter, "activa.DeadLetter", "original key, or source:line for file input", Delete, 30 * 24 * time.Hour, WriterAny, "input a stage refused, with the reason"},
+		{Deliveries, "activa.Delivery", "idempotency key", Delete, 30 * 24 * time.Hour, WriterConnect, "outcome of every activation delivery"},
+		{Erasures, "activa.ErasureConfirmation", "profile id", Delete, -1, WriterAny, "confirmations of executed erasure requests"},
+	}
+}
+
+// Catalog is the catalog bound to a deployment: a prefix and sizes.
+type Catalog struct {
+	// Prefix is prepended to every topic and group name. Default "activa.".
+	Prefix string
+	// Partitions of every topic; all topics are co-partitioned. Default 8.
+	Partitions int32
+	// Replication factor of every topic. Default 1.
+	Replication int16
+}
+
+// DefaultCatalog returns the catalog with default prefix and sizes.
+func DefaultCatalog() Catalog {
+	return Catalog{Prefix: "activa.", Partitions: 8, Replication: 1}
+}
+
+// Validate reports a catalog that cannot be deployed.
+func (c Catalog) Validate() error {
+	if c.Partitions < 1 {
+		return fmt.Errorf("topology: partitions %d < 1", c.Partitions)
+	}
+	if c.Replication < 1 {
+		return fmt.Errorf("topology: replication %d < 1", c.Replication)
+	}
+	return nil
+}
+
+// Name returns the full name of a topic or group.
+func (c Catalog) Name(topic string) string { return c.Prefix + topic }
+
+// Subject returns the Schema Registry subject of a topic's values.
+func (c Catalog) Subject(topic string) string { return c.Name(topic) + "-value" }
+
+// Lookup returns the declared topic with the given unprefixed name.
+func Lookup(name string) (Topic, bool) {
+	for _, t := range Topics() {
+		if t.Name == name {
+			return t, true
+		}
+	}
+	return Topic{}, false
+}
