@@ -3,6 +3,8 @@ package topology
 import (
 	"fmt"
 	"time"
+
+	"github.com/activa-dev/activa/internal/kafka"
 )
 
 // Cleanup policies of topics.
@@ -119,4 +121,16 @@ func Lookup(name string) (Topic, bool) {
 		}
 	}
 	return Topic{}, false
+}
+
+// Specs returns every catalog topic as it must exist on the cluster.
+func (c Catalog) Specs() []kafka.TopicSpec {
+	var out []kafka.TopicSpec
+	for _, t := range Topics() {
+		out = append(out, kafka.TopicSpec{
+			Name: c.Name(t.Name), Partitions: c.Partitions, Replication: c.Replication,
+			Cleanup: t.Cleanup, Retention: t.Retention,
+		})
+	}
+	return out
 }
