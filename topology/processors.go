@@ -1,7 +1,14 @@
 package topology
 
 import (
+	"fmt"
+	"log/slog"
+
 	"github.com/lovoo/goka"
+
+	"github.com/activa-dev/activa/internal/deadletter"
+	"github.com/activa-dev/activa/internal/harness"
+	"github.com/activa-dev/activa/schemas"
 )
 
 // Env is what a processor's definition receives: the catalog for topic
@@ -11,6 +18,24 @@ type Env struct {
 	Catalog Catalog
 	// Codecs are the registered codecs of every catalog topic.
 	Codecs *Codecs
+	// DeadLetters counts dead-lettered input; nil counts nothing.
+	DeadLetters *deadletter.Metrics
+	// Stats counts processor input and output; nil counts nothing.
+	Stats *harness.Metrics
+	// Log receives processor logs; nil discards them.
+	Log *slog.Logger
+}
+
+// Harness returns the dead-letter harness of a stage.
+func (e Env) Harness(stage string) (*harness.Harness, error) {
+	dl, err := Typed[schemas.DeadLetter](e.Codecs, Deadletter)
+	if err != nil {
+		return nil, err
+	}
+	return &harness.Harness{
+		Stage: stage, Deadletter: goka.Stream(e.Catalog.Name(Deadletter)), Codec: dl,
+		Metrics: e.DeadLetters, Stats: e.Stats, Log: e.Log,
+	}, nil
 }
 
 // Processor is one goka processor of the topology.
@@ -35,7 +60,7 @@ func Graphs(env Env) ([]*goka.GroupGraph, error) {
 	for _, p := range Processors() {
 		g, err := p.Define(env)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("defining processor %s: %w", p.Name, err)
 		}
 		out = append(out, g)
 	}

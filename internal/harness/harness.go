@@ -39,6 +39,8 @@ type Harness struct {
 	Codec *schemas.Codec[schemas.DeadLetter]
 	// Metrics counts dead letters; nil counts nothing.
 	Metrics *deadletter.Metrics
+	// Stats counts input and output and times callbacks; nil counts nothing.
+	Stats *Metrics
 	// Log receives recovered panics; nil discards.
 	Log *slog.Logger
 	// Now is the clock; nil means time.Now.
@@ -74,6 +76,8 @@ type Msg[T any] struct {
 func Handle[T any](h *Harness, c *schemas.Codec[T], fn func(ctx goka.Context, m Msg[T])) goka.ProcessCallback {
 	return func(ctx goka.Context, msg any) {
 		raw, _ := msg.([]byte) // RawInput edges always deliver []byte
+		ctx, done := h.observe(ctx)
+		defer done()
 		defer func() {
 			if r := recover(); r != nil {
 				err := fmt.Errorf("panic: %v", r)

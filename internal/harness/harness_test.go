@@ -39,7 +39,8 @@ func TestBadInputIsDeadLettered(t *testing.T) {
 		t.Fatal(err)
 	}
 	m := deadletter.NewMetrics(nil)
-	h := &harness.Harness{Stage: "test", Deadletter: "dlq", Codec: dlc, Metrics: m}
+	stats := harness.NewMetrics(nil)
+	h := &harness.Harness{Stage: "test", Deadletter: "dlq", Codec: dlc, Metrics: m, Stats: stats}
 	cb := harness.Handle(h, evc, func(ctx goka.Context, msg harness.Msg[schemas.Event]) {
 		if msg.Value.Type == "boom" {
 			panic("poison record")
@@ -126,6 +127,15 @@ func TestBadInputIsDeadLettered(t *testing.T) {
 	}
 	if string(got["k2"].Original) != "{not avro" {
 		t.Errorf("original bytes not kept: %q", got["k2"].Original)
+	}
+	if n := testutil.ToFloat64(stats.Input.WithLabelValues("test", "in")); n != 8 {
+		t.Errorf("input counter = %v, want 8", n)
+	}
+	if n := testutil.ToFloat64(stats.Output.WithLabelValues("test", "out")); n != 2 {
+		t.Errorf("output counter = %v, want 2", n)
+	}
+	if n := testutil.ToFloat64(stats.Output.WithLabelValues("test", "dlq")); n != 6 {
+		t.Errorf("dead-letter output counter = %v, want 6", n)
 	}
 	if n := testutil.ToFloat64(m.Total.WithLabelValues("test", deadletter.UnknownSchema)); n != 2 {
 		t.Errorf("unknown_schema counter = %v, want 2", n)

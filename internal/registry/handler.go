@@ -148,7 +148,7 @@ func (e *Embedded) register(w http.ResponseWriter, r *http.Request) {
 		writeError(w, *aerr)
 		return
 	}
-	e.log.Info("schema registered", "subject", subject, "version", version, "id", id, "type", s.Type.String())
+	e.log.Debug("schema registered", "subject", subject, "version", version, "id", id, "type", s.Type.String())
 	respondJSON(w, http.StatusOK, map[string]int{"id": id})
 }
 
@@ -376,7 +376,7 @@ func (e *Embedded) logged(op string) http.HandlerFunc {
 			writeError(w, *aerr)
 			return
 		}
-		e.log.Info("schema registry changed", "op", op, "subject", subject)
+		e.log.Debug("schema registry changed", "op", op, "subject", subject)
 		c.copyTo(w)
 	}
 }

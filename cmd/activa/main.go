@@ -1,0 +1,13 @@
+// Command activa is the real-time customer-intelligence pipeline on Kafka:
+// see `activa --help` for the subcommands.
+package main
+
+import (
+	"os"
+
+	"github.com/activa-dev/activa/internal/cli"
+)
+
+func main() {
+	os.Exit(cli.Main(os.Args[1:], os.Stdout, os.Stderr))
+}

@@ -1,0 +1,145 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/knadh/koanf/parsers/yaml"
+	"github.com/knadh/koanf/providers/env"
+	"github.com/knadh/koanf/providers/file"
+	"github.com/knadh/koanf/providers/posflag"
+	"github.com/knadh/koanf/v2"
+	"github.com/spf13/pflag"
+
+	"github.com/activa-dev/activa/internal/kafka"
+	"github.com/activa-dev/activa/topology"
+)
+
+// Settings are the options shared by the commands that talk to Kafka and
+// the Schema Registry. They come, by increasing precedence, from defaults,
+// a YAML file (--config or ACTIVA_CONFIG), environment variables (ACTIVA_
+// followed by the flag name in upper case with '-' as '_', for example
+// ACTIVA_SASL_MECHANISM) and flags. The YAML keys are the flag names.
+type Settings struct {
+	Brokers          []string      `koanf:"brokers"`
+	Registry         string        `koanf:"registry"`
+	RegistryUser     string        `koanf:"registry-user"`
+	RegistryPassword string        `koanf:"registry-password"`
+	Prefix           string        `koanf:"prefix"`
+	Partitions       int32         `koanf:"partitions"`
+	Replication      int16         `koanf:"replication"`
+	ClientID         string        `koanf:"client-id"`
+	KafkaVersion     string        `koanf:"kafka-version"`
+	SASLMechanism    string        `koanf:"sasl-mechanism"`
+	SASLUser         string        `koanf:"sasl-user"`
+	SASLPassword     string        `koanf:"sasl-password"`
+	TLS              bool          `koanf:"tls"`
+	TLSCAFile        string        `koanf:"tls-ca-file"`
+	TLSCertFile      string        `koanf:"tls-cert-file"`
+	TLSKeyFile       string        `koanf:"tls-key-file"`
+	TLSServerName    string        `koanf:"tls-server-name"`
+	TLSInsecure      bool          `koanf:"tls-insecure-skip-verify"`
+	HashKey          string        `koanf:"hash-key"`
+	HTTP             string        `koanf:"http"`
+	LogLevel         string        `koanf:"log-level"`
+	LogFormat        string        `koanf:"log-format"`
+	MaxSkew          time.Duration `koanf:"max-skew"`
+	MaxBytes         int           `koanf:"max-bytes"`
+}
+
+// addConnFlags declares the connection flags on fs.
+func addConnFlags(fs *pflag.FlagSet) {
+	d := topology.DefaultCatalog()
+	fs.StringSlice("brokers", nil, "Kafka seed brokers, host:port (comma separated)")
+	fs.String("registry", "", "Schema Registry URL")
+	fs.String("registry-user", "", "Schema Registry basic-auth user")
+	fs.String("registry-password", "", "Schema Registry basic-auth password")
+	fs.String("prefix", d.Prefix, "prefix of every topic and group name")
+	fs.Int32("partitions", d.Partitions, "partitions of every topic (topics are co-partitioned)")
+	fs.Int16("replication", d.Replication, "replication factor of created topics")
+	fs.String("client-id", "activa", "Kafka client id")
+	fs.String("kafka-version", "3.6.0", "Kafka protocol version spoken by the goka processors")
+	fs.String("sasl-mechanism", "", "SASL mechanism: PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512")
+	fs.String("sasl-user", "", "SASL user")
+	fs.String("sasl-password", "", "SASL password")
+	fs.Bool("tls", false, "use TLS to Kafka and the registry")
+	fs.String("tls-ca-file", "", "PEM CA bundle to trust")
+	fs.String("tls-cert-file", "", "PEM client certificate")
+	fs.String("tls-key-file", "", "PEM client key")
+	fs.String("tls-server-name", "", "server name to verify")
+	fs.Bool("tls-insecure-skip-verify", false, "do not verify server certificates (tests only)")
+}
+
+// addIngestFlags declares the ingestion flags on fs.
+func addIngestFlags(fs *pflag.FlagSet) {
+	fs.String("hash-key", "", "key of the HMAC that hashes raw e-mail and phone (at least 16 bytes; required when input has raw PII)")
+	fs.Duration("max-skew", 5*time.Minute, "how far in the future an event timestamp may lie")
+	fs.Int("max-bytes", 64<<10, "largest accepted input line")
+}
+
+// load reads settings for a command whose flags are fs.
+func load(fs *pflag.FlagSet) (Settings, error) {
+	k := koanf.New(".")
+	path, _ := fs.GetString("config")
+	if path == "" {
+		path = os.Getenv("ACTIVA_CONFIG")
+	}
+	if path != "" {
+		if err := k.Load(file.Provider(path), yaml.Parser()); err != nil {
+			return Settings{}, fmt.Errorf("reading config file %s: %w", path, err)
+		}
+	}
+	if err := k.Load(env.Provider("ACTIVA_", ".", func(s string) string {
+		return strings.ReplaceAll(strings.ToLower(strings.TrimPrefix(s, "ACTIVA_")), "_", "-")
+	}), nil); err != nil {
+		return Settings{}, fmt.Errorf("reading environment: %w", err)
+	}
+	if err := k.Load(posflag.Provider(fs, ".", k), nil); err != nil {
+		return Settings{}, fmt.Errorf("reading flags: %w", err)
+	}
+	var s Settings
+	if err := k.UnmarshalWithConf("", &s, koanf.UnmarshalConf{FlatPaths: true}); err != nil {
+		return Settings{}, fmt.Errorf("decoding settings: %w", err)
+	}
+	return s, nil
+}
+
+// Kafka returns the Kafka connection settings.
+func (s Settings) Kafka() *kafka.Config {
+	return &kafka.Config{
+		Brokers:  s.Brokers,
+		ClientID: s.ClientID,
+		Version:  s.KafkaVersion,
+		SASL:     kafka.SASL{Mechanism: s.SASLMechanism, User: s.SASLUser, Password: s.SASLPassword},
+		TLS: kafka.TLS{Enabled: s.TLS, CAFile: s.TLSCAFile, CertFile: s.TLSCertFile, KeyFile: s.TLSKeyFile,
+			ServerName: s.TLSServerName, InsecureSkipVerify: s.TLSInsecure},
+	}
+}
+
+// Catalog returns the topic catalog for these settings.
+func (s Settings) Catalog() topology.Catalog {
+	return topology.Catalog{Prefix: s.Prefix, Partitions: s.Partitions, Replication: s.Replication}
+}
+
+// validateConn reports missing or invalid connection settings.
+func (s Settings) validateConn() error {
+	var errs []error
+	kc := s.Kafka()
+	kc.Defaults()
+	if err := kc.Validate(); err != nil {
+		errs = append(errs, fmt.Errorf("%w (set --brokers or ACTIVA_BROKERS)", err))
+	}
+	if s.Registry == "" {
+		errs = append(errs, errors.New("registry: no URL given (set --registry or ACTIVA_REGISTRY)"))
+	} else if u, err := url.Parse(s.Registry); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		errs = append(errs, fmt.Errorf("registry: %q is not an http(s) URL", s.Registry))
+	}
+	if err := s.Catalog().Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,184 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/twmb/franz-go/pkg/kadm"
+
+	"github.com/activa-dev/activa/internal/deadletter"
+	"github.com/activa-dev/activa/internal/ingest"
+	"github.com/activa-dev/activa/internal/kafka"
+	"github.com/activa-dev/activa/internal/obs"
+	"github.com/activa-dev/activa/loadtest/gen"
+	"github.com/activa-dev/activa/loadtest/replay"
+	"github.com/activa-dev/activa/topology"
+)
+
+// demoHashKey keys PII hashing in the demo only; real deployments set their
+// own secret with --hash-key.
+const demoHashKey = "activa-demo-key-not-secret"
+
+func (a *app) demoCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "demo",
+		Short: "Run everything embedded on a generated population and print what happens",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			f := cmd.Flags()
+			o := demoOpts{}
+			o.profiles, _ = f.GetInt("profiles")
+			o.days, _ = f.GetInt("days")
+			o.seed, _ = f.GetUint64("seed")
+			o.http, _ = f.GetString("http")
+			o.dataDir, _ = f.GetString("data-dir")
+			o.progress = true
+			if q, _ := f.GetBool("no-progress"); q {
+				o.progress = false
+			}
+			return a.demo(cmd.Context(), o)
+		},
+	}
+	f := cmd.Flags()
+	f.Int("profiles", 2000, "persons in the generated population")
+	f.Int("days", 7, "days of activity, ending yesterday")
+	f.Uint64("seed", 1, "population seed")
+	f.String("http", "", "serve /metrics and /healthz on this address")
+	f.String("data-dir", "", "keep broker, registry and state here (default: a temporary directory, removed at the end)")
+	f.Bool("no-progress", false, "do not draw progress bars")
+	return cmd
+}
+
+type demoOpts struct {
+	profiles, days int
+	seed           uint64
+	http, dataDir  string
+	progress       bool
+}
+
+func (a *app) demo(ctx context.Context, o demoOpts) error {
+	began := time.Now()
+	dir := o.dataDir
+	if dir == "" {
+		tmp, err := os.MkdirTemp("", "activa-demo-")
+		if err != nil {
+			return fmt.Errorf("creating demo directory: %w", err)
+		}
+		defer os.RemoveAll(tmp)
+		dir = tmp
+	}
+	e, err := a.startEmbedded(ctx, dir, "127.0.0.1:0", "127.0.0.1:0", 8)
+	if err != nil {
+		return err
+	}
+	defer e.close()
+	fmt.Fprintf(a.stdout, "embedded broker %s, schema registry %s\n", e.brokers()[0], e.registry.URL())
+
+	// A population whose last day is yesterday, so no event lies in the future.
+	cfg := gen.DefaultConfig()
+	cfg.Profiles, cfg.Days, cfg.Seed = o.profiles, o.days, o.seed
+	cfg.Start = time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, -o.days)
+	input := filepath.Join(dir, "population.jsonl")
+	gst, err := a.generate(cfg, input, filepath.Join(dir, "truth.json"), o.progress)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdout, "generated %d persons over %d days: %d events, %d malformed lines, %d purchases (%.0f EUR)\n",
+		gst.Persons, cfg.Days, gst.Events, gst.Malformed, gst.Purchases, gst.Revenue)
+
+	s := Settings{Brokers: e.brokers(), Registry: e.registry.URL()}
+	d := topology.DefaultCatalog()
+	s.Prefix, s.Partitions, s.Replication = d.Prefix, d.Partitions, d.Replication
+	c, err := dial(ctx, s, a.log)
+	if err != nil {
+		return err
+	}
+	codecs, err := c.setup(ctx)
+	if err != nil {
+		return err
+	}
+	reg := obs.NewRegistry()
+	health := &obs.Health{}
+	if o.http != "" {
+		addr, err := obs.Serve(ctx, o.http, obs.Handler(reg, health), a.log)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(a.stdout, "metrics on http://%s/metrics\n", addr)
+	}
+	rst, err := a.replayFile(ctx, c, codecs, input, replay.Config{
+		HashKey: []byte(demoHashKey), Ingest: ingest.DefaultConfig(),
+	}, o.progress, deadletter.NewMetrics(reg))
+	if err != nil {
+		return err
+	}
+	a.printReplay(rst)
+	if err := a.printTopics(ctx, c); err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdout, "demo finished in %s\n", time.Since(began).Round(100*time.Millisecond))
+	return nil
+}
+
+// printTopics prints the record count of every catalog topic and the schema
+// id of its subject.
+func (a *app) printTopics(ctx context.Context, c *conn) error {
+	cl, err := c.kc.NewClient()
+	if err != nil {
+		return err
+	}
+	defer cl.Close()
+	adm := kadm.NewClient(cl)
+	var names []string
+	for _, t := range topology.Topics() {
+		names = append(names, c.cat.Name(t.Name))
+	}
+	ends, err := adm.ListEndOffsets(ctx, names...)
+	if err != nil {
+		return fmt.Errorf("listing end offsets: %w", err)
+	}
+	starts, err := adm.ListStartOffsets(ctx, names...)
+	if err != nil {
+		return fmt.Errorf("listing start offsets: %w", err)
+	}
+	tw := tabwriter.NewWriter(a.stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "topic\tpartitions\trecords\tschema id")
+	sort.Strings(names)
+	for _, n := range names {
+		var recs int64
+		parts := 0
+		ends.Each(func(o kadm.ListedOffset) {
+			if o.Topic == n {
+				parts++
+				if s, ok := starts.Lookup(n, o.Partition); ok {
+					recs += o.Offset - s.Offset
+				}
+			}
+		})
+		id := "-"
+		if ss, err := c.reg.SchemaByVersion(ctx, n+"-value", -1); err == nil {
+			id = fmt.Sprint(ss.ID)
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\n", n, parts, recs, id)
+	}
+	if err := tw.Flush(); err != nil {
+		return fmt.Errorf("writing summary: %w", err)
+	}
+	lags, err := kafka.Lag(ctx, cl)
+	if err == nil && len(lags) > 0 {
+		var gs []string
+		for g := range lags {
+			gs = append(gs, g)
+		}
+		sort.Strings(gs)
+		fmt.Fprintf(a.stdout, "consumer groups: %s\n", strings.Join(gs, ", "))
+	}
+	return nil
+}

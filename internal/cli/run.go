@@ -1,0 +1,168 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/lovoo/goka"
+	"github.com/lovoo/goka/storage"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/spf13/cobra"
+
+	"github.com/activa-dev/activa/internal/deadletter"
+	"github.com/activa-dev/activa/internal/harness"
+	"github.com/activa-dev/activa/internal/kafka"
+	"github.com/activa-dev/activa/internal/obs"
+	"github.com/activa-dev/activa/topology"
+)
+
+func (a *app) runCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "run",
+		Short: "Run the processors against a Kafka cluster and Schema Registry",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			s, err := load(cmd.Flags())
+			if err != nil {
+				return err
+			}
+			f := cmd.Flags()
+			list, _ := f.GetStringSlice("processors")
+			stateDir, _ := f.GetString("state-dir")
+			names, err := selectProcessors(list)
+			if err != nil {
+				return err
+			}
+			c, err := dial(cmd.Context(), s, a.log)
+			if err != nil {
+				return err
+			}
+			codecs, err := c.setup(cmd.Context())
+			if err != nil {
+				return err
+			}
+			reg := obs.NewRegistry()
+			health := &obs.Health{}
+			if s.HTTP != "" {
+				addr, err := obs.Serve(cmd.Context(), s.HTTP, obs.Handler(reg, health), a.log)
+				if err != nil {
+					return err
+				}
+				a.log.Info("serving /metrics and /healthz", "addr", addr)
+			}
+			return a.runProcessors(cmd.Context(), c, codecs, names, stateDir, reg, health)
+		},
+	}
+	addConnFlags(cmd.Flags())
+	cmd.Flags().StringSlice("processors", nil, "processors to run (default: all): "+strings.Join(processorNames(), ", "))
+	cmd.Flags().String("state-dir", "state", "directory of the processors' local state tables")
+	cmd.Flags().String("http", "", "serve /metrics and /healthz on this address, e.g. 127.0.0.1:8080")
+	return cmd
+}
+
+func processorNames() []string {
+	var out []string
+	for _, p := range topology.Processors() {
+		out = append(out, p.Name)
+	}
+	return out
+}
+
+// selectProcessors validates a --processors list; empty selects all.
+func selectProcessors(list []string) ([]string, error) {
+	all := processorNames()
+	if len(list) == 0 {
+		return all, nil
+	}
+	for _, n := range list {
+		if !slices.Contains(all, n) {
+			return nil, fmt.Errorf("unknown processor %q (known: %s)", n, strings.Join(all, ", "))
+		}
+	}
+	return list, nil
+}
+
+// runProcessors runs the named processors until ctx ends or one fails.
+func (a *app) runProcessors(ctx context.Context, c *conn, codecs *topology.Codecs, names []string, stateDir string, reg *prometheus.Registry, health *obs.Health) error {
+	env := topology.Env{
+		Catalog: c.cat, Codecs: codecs, Log: a.log,
+		DeadLetters: deadletter.NewMetrics(reg), Stats: harness.NewMetrics(reg),
+	}
+	opts, err := c.kc.GokaOptions()
+	if err != nil {
+		return err
+	}
+	opts = append(opts, harness.Options()...)
+	opts = append(opts, goka.WithLogger(gokaLogger{a.log}))
+	var procs []*goka.Processor
+	var groups []string
+	for _, p := range topology.Processors() {
+		if !slices.Contains(names, p.Name) {
+			continue
+		}
+		g, err := p.Define(env)
+		if err != nil {
+			return fmt.Errorf("defining processor %s: %w", p.Name, err)
+		}
+		dir := filepath.Join(stateDir, string(g.Group()))
+		popts := append(slices.Clone(opts), goka.WithStorageBuilder(storage.DefaultBuilder(dir)))
+		proc, err := goka.NewProcessor(c.kc.Brokers, g, popts...)
+		if err != nil {
+			return fmt.Errorf("creating processor %s: %w", p.Name, err)
+		}
+		procs = append(procs, proc)
+		groups = append(groups, string(g.Group()))
+		health.Set("processor "+p.Name, func() error {
+			if !proc.Recovered() {
+				return errors.New("recovering state")
+			}
+			return nil
+		})
+	}
+	if len(procs) == 0 {
+		a.log.Warn("no processors to run; serving until stopped")
+		<-ctx.Done()
+		return nil
+	}
+	cl, err := c.kc.NewClient()
+	if err != nil {
+		return err
+	}
+	defer cl.Close()
+	lctx, stopLag := context.WithCancel(ctx)
+	defer stopLag()
+	go kafka.NewLagGauge(reg).SampleLag(lctx, cl, groups, 5*time.Second, func(err error) {
+		a.log.Debug("lag sample failed", "err", err)
+	})
+
+	rctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errs := make([]error, len(procs))
+	var wg sync.WaitGroup
+	for i, proc := range procs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := proc.Run(rctx); err != nil {
+				errs[i] = fmt.Errorf("processor %s: %w", groups[i], err)
+				cancel()
+			}
+		}()
+	}
+	a.log.Info("processors running", "groups", groups, "state_dir", stateDir)
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// gokaLogger sends goka's log lines to slog at debug level.
+type gokaLogger struct{ l interface{ Debug(string, ...any) } }
+
+func (g gokaLogger) Print(v ...any)                 { g.l.Debug(fmt.Sprint(v...), "component", "goka") }
+func (g gokaLogger) Println(v ...any)               { g.l.Debug(fmt.Sprint(v...), "component", "goka") }
+func (g gokaLogger) Printf(format string, v ...any) { g.l.Debug(fmt.Sprintf(format, v...), "component", "goka") }
