@@ -84,6 +84,7 @@ func (a *app) demo(ctx context.Context, o demoOpts) error {
 	// A population whose last day is yesterday, so no event lies in the future.
 	cfg := gen.DefaultConfig()
 	cfg.Profiles, cfg.Days, cfg.Seed = o.profiles, o.days, o.seed
+	cfg.Shortfalls = min(cfg.Shortfalls, cfg.Days/2)
 	cfg.Start = time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, -o.days)
 	input := filepath.Join(dir, "population.jsonl")
 	gst, err := a.generate(cfg, input, filepath.Join(dir, "truth.json"), o.progress)

@@ -29,6 +29,9 @@ func (a *app) genCmd() *cobra.Command {
 			cfg.Seed, _ = f.GetUint64("seed")
 			cfg.MalformedShare, _ = f.GetFloat64("malformed")
 			cfg.Shortfalls, _ = f.GetInt("shortfalls")
+			if !f.Changed("shortfalls") {
+				cfg.Shortfalls = min(cfg.Shortfalls, cfg.Days/2)
+			}
 			start, _ := f.GetString("start")
 			out, _ := f.GetString("out")
 			truthPath, _ := f.GetString("truth")

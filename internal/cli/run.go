@@ -161,8 +161,12 @@ func (a *app) runProcessors(ctx context.Context, c *conn, codecs *topology.Codec
 }
 
 // gokaLogger sends goka's log lines to slog at debug level.
-type gokaLogger struct{ l interface{ Debug(string, ...any) } }
+type gokaLogger struct {
+	l interface{ Debug(string, ...any) }
+}
 
-func (g gokaLogger) Print(v ...any)                 { g.l.Debug(fmt.Sprint(v...), "component", "goka") }
-func (g gokaLogger) Println(v ...any)               { g.l.Debug(fmt.Sprint(v...), "component", "goka") }
-func (g gokaLogger) Printf(format string, v ...any) { g.l.Debug(fmt.Sprintf(format, v...), "component", "goka") }
+func (g gokaLogger) Print(v ...any)   { g.l.Debug(fmt.Sprint(v...), "component", "goka") }
+func (g gokaLogger) Println(v ...any) { g.l.Debug(fmt.Sprint(v...), "component", "goka") }
+func (g gokaLogger) Printf(format string, v ...any) {
+	g.l.Debug(fmt.Sprintf(format, v...), "component", "goka")
+}

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	gojson "github.com/goccy/go-json"
+
 	"github.com/activa-dev/activa/internal/deadletter"
 	"github.com/activa-dev/activa/internal/pii"
 	"github.com/activa-dev/activa/schemas"
@@ -91,7 +93,7 @@ type props map[string]string
 
 func (p *props) UnmarshalJSON(b []byte) error {
 	m := map[string]string{}
-	if err := json.Unmarshal(b, &m); err == nil {
+	if err := gojson.Unmarshal(b, &m); err == nil {
 		*p = m
 		return nil
 	}
@@ -122,6 +124,7 @@ func (p *props) UnmarshalJSON(b []byte) error {
 // events.raw. A refused line yields an *Error.
 func (p *Parser) Parse(b []byte) (schemas.Event, []byte, error) {
 	var ev schemas.Event
+	var err error
 	if len(b) > p.cfg.MaxBytes {
 		return ev, nil, refuse(deadletter.Oversized, "", "line of %d bytes exceeds the %d byte limit", len(b), p.cfg.MaxBytes)
 	}
@@ -130,7 +133,13 @@ func (p *Parser) Parse(b []byte) (schemas.Event, []byte, error) {
 		return ev, nil, refuse(deadletter.MalformedJSON, "", "not a JSON object")
 	}
 	var l line
-	if err := json.Unmarshal(b, &l); err != nil {
+	// The fast decoder handles the common case; a line it refuses is decoded
+	// again by encoding/json, whose errors say precisely what is wrong.
+	if gojson.Unmarshal(b, &l) != nil {
+		l = line{}
+		err = json.Unmarshal(b, &l)
+	}
+	if err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) {
 			id := ""
