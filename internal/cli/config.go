@@ -93,8 +93,12 @@ func load(fs *pflag.FlagSet) (Settings, error) {
 			return Settings{}, fmt.Errorf("reading config file %s: %w", path, err)
 		}
 	}
-	if err := k.Load(env.Provider("ACTIVA_", ".", func(s string) string {
-		return strings.ReplaceAll(strings.ToLower(strings.TrimPrefix(s, "ACTIVA_")), "_", "-")
+	if err := k.Load(env.ProviderWithValue("ACTIVA_", ".", func(key, value string) (string, any) {
+		key = strings.ReplaceAll(strings.ToLower(strings.TrimPrefix(key, "ACTIVA_")), "_", "-")
+		if f := fs.Lookup(key); f != nil && strings.HasSuffix(f.Value.Type(), "Slice") {
+			return key, strings.Split(value, ",")
+		}
+		return key, value
 	}), nil); err != nil {
 		return Settings{}, fmt.Errorf("reading environment: %w", err)
 	}
