@@ -151,7 +151,7 @@ func TestRenderGolden(t *testing.T) {
 			t.Errorf("%s rendering differs from %s; run go test ./topology -update", f, golden)
 		}
 		if f == "mermaid" {
-			checkReadme(t, b.String())
+			checkReadme(t, "topology", "```mermaid\n", b.String())
 		}
 	}
 	if err := Render(&bytes.Buffer{}, g, "svg"); err == nil {
@@ -159,15 +159,23 @@ func TestRenderGolden(t *testing.T) {
 	}
 }
 
-const (
-	readmeBegin = "<!-- topology:begin -->\n```mermaid\n"
-	readmeEnd   = "```\n<!-- topology:end -->"
-)
+func TestTopicTableInReadme(t *testing.T) {
+	var b bytes.Buffer
+	if err := RenderTable(&b, DefaultCatalog()); err != nil {
+		t.Fatal(err)
+	}
+	checkReadme(t, "topics", "", b.String())
+}
 
-// checkReadme fails when the README's embedded diagram is not the current
-// rendering.
-func checkReadme(t *testing.T, mermaid string) {
+// checkReadme fails when the README's block between <!-- name:begin --> and
+// <!-- name:end --> is not open + want + (a closing fence when open is one).
+func checkReadme(t *testing.T, name, open, mermaid string) {
 	t.Helper()
+	readmeBegin := "<!-- " + name + ":begin -->\n" + open
+	readmeEnd := "<!-- " + name + ":end -->"
+	if open != "" {
+		readmeEnd = "```\n" + readmeEnd
+	}
 	path := filepath.Join("..", "README.md")
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -176,7 +184,7 @@ func checkReadme(t *testing.T, mermaid string) {
 	s := string(b)
 	i, j := strings.Index(s, readmeBegin), strings.Index(s, readmeEnd)
 	if i < 0 || j < i {
-		t.Fatalf("README.md has no topology block (%q ... %q)", readmeBegin, readmeEnd)
+		t.Fatalf("README.md has no %s block (%q ... %q)", name, readmeBegin, readmeEnd)
 	}
 	cur := s[i+len(readmeBegin) : j]
 	if cur == mermaid {
@@ -189,5 +197,5 @@ func checkReadme(t *testing.T, mermaid string) {
 		}
 		return
 	}
-	t.Error("README.md's topology diagram is stale; run go test ./topology -update")
+	t.Errorf("README.md's %s block is stale; run go test ./topology -update", name)
 }
