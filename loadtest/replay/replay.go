@@ -184,13 +184,14 @@ func read(ctx context.Context, r io.Reader, max int, in chan<- *chunk) error {
 		if len(c.ends) == 0 {
 			return nil
 		}
+		last := len(c.ends) < chunkLines // c belongs to a worker once sent
 		select {
 		case in <- c:
 		case <-ctx.Done():
 			return nil
 		}
 		seq++
-		if len(c.ends) < chunkLines {
+		if last {
 			return nil
 		}
 	}
