@@ -1,0 +1,92 @@
+# activa: build, test and check. `.ci/run` runs the same targets.
+#
+#   make build        the activa binary in build/activa
+#   make demo         the demo on the embedded broker and registry
+#   make test         unit and end-to-end tests (in-process kfake and srfake), with -race
+#   make test-kafka   the integration suite (build tag "integration") against a real Apache Kafka broker
+#   make bench        benchmarks only
+#   make lint         golangci-lint, when installed
+#   make fmt-check    fails when a Go file is not gofmt-ed
+#   make tidy-check   fails when `go mod tidy` changes go.mod or go.sum
+#
+# The real broker for test-kafka is started and stopped by scripts/kafka/kafka.sh
+# (Apache Kafka jars from Maven Central, KRaft, no Docker); see that script.
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := build
+
+GO ?= go
+PYTHON ?= python3
+BENCHTIME ?= 1s
+INTEGRATION_TIMEOUT ?= 30m
+INTEGRATION_RUN ?= Integration
+
+# The test broker listens on 127.0.0.1:$(KAFKA_PORT); kafka.sh reads the same variable.
+export KAFKA_PORT ?= 29092
+KAFKA_SH := scripts/kafka/kafka.sh
+KAFKA_BROKERS := 127.0.0.1:$(KAFKA_PORT)
+
+# Python environment for integration/python/check_avro.py (confluent-kafka).
+VENV := build/venv
+VENV_STAMP := $(VENV)/.installed
+
+.PHONY: build demo test test-kafka bench lint fmt-check tidy-check venv kafka-fetch kafka-start kafka-stop
+
+build:
+	$(GO) build -o build/activa ./cmd/activa
+
+demo:
+	$(GO) run ./cmd/activa demo
+
+test:
+	$(GO) test -race -count=1 ./...
+
+# Starts a fresh broker, runs the integration tests against it and stops the broker
+# whatever happens (the EXIT trap, set only once this recipe's broker is up, so a
+# broker that was already running is refused by kafka.sh and left alone); the target
+# fails with the tests' status. The tests find the broker script in
+# ACTIVA_KAFKA_SCRIPT (to restart it in fault tests) and the Python with
+# confluent-kafka in ACTIVA_PYTHON.
+test-kafka: kafka-fetch venv
+	$(KAFKA_SH) start >/dev/null; \
+	trap '$(KAFKA_SH) stop' EXIT; \
+	KAFKA_BROKERS=$(KAFKA_BROKERS) \
+	ACTIVA_INTEGRATION=1 \
+	ACTIVA_KAFKA_SCRIPT="$(CURDIR)/$(KAFKA_SH)" \
+	ACTIVA_PYTHON="$(CURDIR)/$(VENV)/bin/python" \
+	$(GO) test -tags integration -count=1 -race -timeout $(INTEGRATION_TIMEOUT) -run '$(INTEGRATION_RUN)' -v ./integration/...
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) ./...
+
+lint:
+	@if command -v golangci-lint >/dev/null; then \
+		golangci-lint run ./...; \
+	else \
+		echo "golangci-lint is not installed: lint skipped"; \
+	fi
+
+fmt-check:
+	@files=$$(gofmt -l $$($(GO) list -f '{{.Dir}}' ./...)); \
+	if [ -n "$$files" ]; then echo "not gofmt-ed:"; echo "$$files"; exit 1; fi
+
+tidy-check:
+	$(GO) mod tidy
+	git diff --exit-code go.mod go.sum
+
+venv: $(VENV_STAMP)
+
+$(VENV_STAMP): integration/python/requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r integration/python/requirements.txt
+	touch $@
+
+kafka-fetch:
+	$(KAFKA_SH) fetch
+
+kafka-start: kafka-fetch
+	$(KAFKA_SH) start
+
+kafka-stop:
+	$(KAFKA_SH) stop
