@@ -60,6 +60,10 @@ func TestIntegrationPartitionerAgreesWithGoka(t *testing.T) {
 	kafkatest.PartitionAgreement(t, &kafka.Config{Brokers: []string{brokers(t)}}, prefix(t))
 }
 
+func TestIntegrationGokaProcessorWithProductionOptions(t *testing.T) {
+	kafkatest.GokaProcessor(t, &kafka.Config{Brokers: []string{brokers(t)}}, prefix(t))
+}
+
 func TestIntegrationTopicDrift(t *testing.T) {
 	kafkatest.TopicDrift(t, &kafka.Config{Brokers: []string{brokers(t)}}, prefix(t)+"drift")
 }

@@ -57,7 +57,6 @@ func (c *Config) Sarama() (*sarama.Config, error) {
 	cfg.Producer.Flush.MaxMessages = 0
 	cfg.Producer.MaxMessageBytes = 1 << 20
 	cfg.ChannelBufferSize = 1024
-	cfg.Metadata.Full = false
 
 	tc, err := c.TLS.Config()
 	if err != nil {

@@ -27,3 +27,7 @@ func TestPartitionerAgreesWithGoka(t *testing.T) {
 func TestEnsureTopicsRefusesDrift(t *testing.T) {
 	kafkatest.TopicDrift(t, startBroker(t), "t")
 }
+
+func TestGokaProcessorWithProductionOptions(t *testing.T) {
+	kafkatest.GokaProcessor(t, startBroker(t), "")
+}
