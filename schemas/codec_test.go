@@ -130,3 +130,30 @@ func TestResolvedEventInlinesEvent(t *testing.T) {
 		t.Fatalf("round trip changed the record:\n got %+v\nwant %+v", *out, in)
 	}
 }
+
+// TestNativeFastPathMatchesReflection: the hand-written generic form of an
+// event equals the one built by reflection, field by field.
+func TestNativeFastPathMatchesReflection(t *testing.T) {
+	ev := sampleEvent()
+	ev.IngestTS = time.UnixMilli(1_763_000_000_123).UTC()
+	fast, err := toNative(reflect.ValueOf(&ev))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A value that is not addressable takes the reflective path.
+	slow, err := toNative(reflect.ValueOf(ev))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(fast, slow) {
+		t.Fatalf("fast path differs from reflection:\nfast %#v\nslow %#v", fast, slow)
+	}
+	res := ResolvedEvent{ProfileID: "p", Event: ev}
+	n, err := toNative(reflect.ValueOf(&res))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(n.(map[string]any)["event"], slow) {
+		t.Fatal("nested event differs from reflection")
+	}
+}

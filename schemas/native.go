@@ -98,6 +98,11 @@ func toNative(v reflect.Value) (any, error) {
 			}
 			return t.UnixMilli(), nil
 		}
+		if v.CanAddr() {
+			if ne, ok := v.Addr().Interface().(nativeEncoder); ok {
+				return ne.avroNative(), nil
+			}
+		}
 		plan := planOf(v.Type())
 		out := make(map[string]any, len(plan))
 		for _, f := range plan {

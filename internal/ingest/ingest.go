@@ -72,7 +72,8 @@ func NewParser(cfg Config, h *pii.Hasher) *Parser {
 	return &Parser{cfg: cfg, hash: h}
 }
 
-type line struct {
+// fields are the members of an input line other than props.
+type fields struct {
 	EventID   *string           `json:"event_id"`
 	TS        json.RawMessage   `json:"ts"`
 	Type      *string           `json:"type"`
@@ -83,8 +84,19 @@ type line struct {
 	Value     float64           `json:"value"`
 	Currency  string            `json:"currency"`
 	StoreID   string            `json:"store_id"`
-	Props     props             `json:"props"`
-	IngestTS  json.RawMessage   `json:"ingest_ts"`
+}
+
+// line is decoded by the fast decoder: props must map strings to strings.
+type line struct {
+	fields
+	Props map[string]string `json:"props"`
+}
+
+// lenientLine is decoded by encoding/json when the fast decoder refuses a
+// line: props may also hold numbers and booleans.
+type lenientLine struct {
+	fields
+	Props props `json:"props"`
 }
 
 // props accepts string values and, leniently, numbers and booleans, which
@@ -93,7 +105,7 @@ type props map[string]string
 
 func (p *props) UnmarshalJSON(b []byte) error {
 	m := map[string]string{}
-	if err := gojson.Unmarshal(b, &m); err == nil {
+	if err := json.Unmarshal(b, &m); err == nil {
 		*p = m
 		return nil
 	}
@@ -132,11 +144,14 @@ func (p *Parser) Parse(b []byte) (schemas.Event, []byte, error) {
 	if len(b) == 0 || b[0] != '{' {
 		return ev, nil, refuse(deadletter.MalformedJSON, "", "not a JSON object")
 	}
-	var l line
+	var l lenientLine
 	// The fast decoder handles the common case; a line it refuses is decoded
-	// again by encoding/json, whose errors say precisely what is wrong.
-	if gojson.Unmarshal(b, &l) != nil {
-		l = line{}
+	// again by encoding/json, which accepts scalar props and whose errors say
+	// precisely what is wrong.
+	var fast line
+	if gojson.Unmarshal(b, &fast) == nil {
+		l = lenientLine{fields: fast.fields, Props: fast.Props}
+	} else {
 		err = json.Unmarshal(b, &l)
 	}
 	if err != nil {
