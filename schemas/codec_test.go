@@ -29,7 +29,7 @@ func sampleEvent() Event {
 		TS:        time.Date(2026, 11, 2, 10, 0, 0, 123e6, time.UTC),
 		Type:      "add_to_cart",
 		Channel:   "web",
-		Ids:       Ids{Cookie: "c-81f2", Device: "d-77", Customer: "C1042", Loyalty: "L-55"},
+		IDs:       IDs{Cookie: "c-81f2", Device: "d-77", Customer: "C1042", Loyalty: "L-55"},
 		ProductID: "p-123", Category: "shoes", Value: 59.9, Currency: "EUR",
 		Props: map[string]string{"url": "/p/123", "scroll_pct": "80"},
 	}

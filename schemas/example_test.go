@@ -26,7 +26,7 @@ func ExampleRegister() {
 	}
 	b, err := codec.Encode(schemas.Event{
 		EventID: "e-1", TS: time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC), Type: "page_view",
-		Ids: schemas.Ids{Cookie: "c-81f2"},
+		IDs: schemas.IDs{Cookie: "c-81f2"},
 	})
 	if err != nil {
 		panic(err)
@@ -35,6 +35,6 @@ func ExampleRegister() {
 	if err != nil {
 		panic(err)
 	}
-	fmt.Printf("magic %d, schema id %d, %s %s by cookie %s\n", b[0], codec.ID(), ev.EventID, ev.Type, ev.Ids.Cookie)
+	fmt.Printf("magic %d, schema id %d, %s %s by cookie %s\n", b[0], codec.ID(), ev.EventID, ev.Type, ev.IDs.Cookie)
 	// Output: magic 0, schema id 1, e-1 page_view by cookie c-81f2
 }

@@ -17,7 +17,7 @@ func millis(t time.Time) int64 {
 	return t.UnixMilli()
 }
 
-func (ids *Ids) avroNative() map[string]any {
+func (ids *IDs) avroNative() map[string]any {
 	return map[string]any{
 		"cookie": ids.Cookie, "device": ids.Device, "customer": ids.Customer,
 		"email_sha256": ids.EmailSHA256, "phone_sha256": ids.PhoneSHA256, "loyalty": ids.Loyalty,
@@ -31,7 +31,7 @@ func (e *Event) avroNative() map[string]any {
 	}
 	return map[string]any{
 		"event_id": e.EventID, "ts": millis(e.TS), "type": e.Type, "channel": e.Channel,
-		"ids": e.Ids.avroNative(), "product_id": e.ProductID, "category": e.Category,
+		"ids": e.IDs.avroNative(), "product_id": e.ProductID, "category": e.Category,
 		"value": e.Value, "currency": e.Currency, "store_id": e.StoreID,
 		"props": props, "ingest_ts": millis(e.IngestTS),
 	}

@@ -77,7 +77,7 @@ func fullEvent() Event {
 		TS:      ms(1_793_613_600_123),
 		Type:    "purchase",
 		Channel: "web",
-		Ids: Ids{
+		IDs: IDs{
 			Cookie: "c-81f2", Device: "d-77", Customer: "C1042",
 			EmailSHA256: "5d41402abc4b2a76b9719d911017c592", PhoneSHA256: "7d793037a0760186574b0282f2f435e7",
 			Loyalty: "L-55",

@@ -2,8 +2,8 @@ package schemas
 
 import "time"
 
-// Ids are the identifiers seen on one event; an empty string means absent.
-type Ids struct {
+// IDs are the identifiers seen on one event; an empty string means absent.
+type IDs struct {
 	Cookie      string `avro:"cookie" json:"cookie,omitempty"`
 	Device      string `avro:"device" json:"device,omitempty"`
 	Customer    string `avro:"customer" json:"customer,omitempty"`
@@ -18,7 +18,7 @@ type Event struct {
 	TS        time.Time         `avro:"ts" json:"ts"`
 	Type      string            `avro:"type" json:"type"`
 	Channel   string            `avro:"channel" json:"channel,omitempty"`
-	Ids       Ids               `avro:"ids" json:"ids"`
+	IDs       IDs               `avro:"ids" json:"ids"`
 	ProductID string            `avro:"product_id" json:"product_id,omitempty"`
 	Category  string            `avro:"category" json:"category,omitempty"`
 	Value     float64           `avro:"value" json:"value,omitempty"`

@@ -63,7 +63,7 @@ func startBrokerProcess(t *testing.T, args ...string) *exec.Cmd {
 				return
 			}
 		}
-		ready <- fmt.Errorf("broker exited before it was ready: %v", sc.Err())
+		ready <- fmt.Errorf("broker exited before it was ready: %w", sc.Err())
 	}()
 	select {
 	case err := <-ready:
@@ -188,8 +188,12 @@ func TestBrokerRestartKeepsState(t *testing.T) {
 	for _, c := range []struct {
 		name string
 		a, b any
-	}{{"topics", before.topics, after.topics}, {"end offsets", before.ends, after.ends},
-		{"committed offsets", before.committed, after.committed}, {"schema ids", before.schemaIDs, after.schemaIDs}} {
+	}{
+		{"topics", before.topics, after.topics},
+		{"end offsets", before.ends, after.ends},
+		{"committed offsets", before.committed, after.committed},
+		{"schema ids", before.schemaIDs, after.schemaIDs},
+	} {
 		if fmt.Sprint(c.a) != fmt.Sprint(c.b) {
 			t.Errorf("%s changed across restart:\nbefore %v\nafter  %v", c.name, c.a, c.b)
 		}

@@ -119,8 +119,10 @@ func (s Settings) Kafka() *kafka.Config {
 		ClientID: s.ClientID,
 		Version:  s.KafkaVersion,
 		SASL:     kafka.SASL{Mechanism: s.SASLMechanism, User: s.SASLUser, Password: s.SASLPassword},
-		TLS: kafka.TLS{Enabled: s.TLS, CAFile: s.TLSCAFile, CertFile: s.TLSCertFile, KeyFile: s.TLSKeyFile,
-			ServerName: s.TLSServerName, InsecureSkipVerify: s.TLSInsecure},
+		TLS: kafka.TLS{
+			Enabled: s.TLS, CAFile: s.TLSCAFile, CertFile: s.TLSCertFile, KeyFile: s.TLSKeyFile,
+			ServerName: s.TLSServerName, InsecureSkipVerify: s.TLSInsecure,
+		},
 	}
 }
 

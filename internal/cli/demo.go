@@ -71,7 +71,11 @@ func (a *app) demo(ctx context.Context, o demoOpts) error {
 		if err != nil {
 			return fmt.Errorf("creating demo directory: %w", err)
 		}
-		defer os.RemoveAll(tmp)
+		defer func() {
+			if err := os.RemoveAll(tmp); err != nil {
+				a.log.Warn("removing demo directory", "dir", tmp, "err", err)
+			}
+		}()
 		dir = tmp
 	}
 	e, err := a.startEmbedded(ctx, dir, "127.0.0.1:0", "127.0.0.1:0", 8)

@@ -73,7 +73,7 @@ func (a *app) generate(cfg gen.Config, out, truthPath string, progress bool) (ge
 	if err != nil {
 		return gen.Stats{}, fmt.Errorf("creating %s: %w", out, err)
 	}
-	defer fh.Close()
+	defer fh.Close() //nolint:errcheck // closed and checked below; this only covers early returns
 	bw := bufio.NewWriterSize(fh, 1<<20)
 	var w io.Writer = bw
 	var zw *gzip.Writer
@@ -111,7 +111,7 @@ func (a *app) generate(cfg gen.Config, out, truthPath string, progress bool) (ge
 		if err != nil {
 			return st, fmt.Errorf("creating %s: %w", truthPath, err)
 		}
-		defer tf.Close()
+		defer tf.Close() //nolint:errcheck // closed and checked below; this only covers early returns
 		tw := bufio.NewWriter(tf)
 		if err := truth.WriteJSON(tw); err != nil {
 			return st, fmt.Errorf("writing truth %s: %w", truthPath, err)

@@ -87,7 +87,7 @@ func (a *app) replayFile(ctx context.Context, c *conn, codecs *topology.Codecs, 
 	if err != nil {
 		return replay.Stats{}, fmt.Errorf("opening replay input: %w", err)
 	}
-	defer fh.Close()
+	defer fh.Close() //nolint:errcheck // read only
 	var r io.Reader = fh
 	if progress {
 		info, err := fh.Stat()

@@ -95,8 +95,10 @@ func (a *app) tail(ctx context.Context, c *conn, topic string, fromStart bool, m
 			if maxN > 0 && n >= maxN {
 				break
 			}
-			out := tailRecord{Topic: r.Topic, Partition: r.Partition, Offset: r.Offset, Key: string(r.Key),
-				Timestamp: r.Timestamp.UTC().Format(time.RFC3339Nano)}
+			out := tailRecord{
+				Topic: r.Topic, Partition: r.Partition, Offset: r.Offset, Key: string(r.Key),
+				Timestamp: r.Timestamp.UTC().Format(time.RFC3339Nano),
+			}
 			id, body, err := serde.DecodeID(r.Value)
 			if err != nil {
 				out.Value = map[string]any{"error": "not Confluent wire format: " + err.Error(), "raw": string(r.Value)}

@@ -68,7 +68,7 @@ func TestBadInputIsDeadLettered(t *testing.T) {
 	}()
 
 	enc := func(typ, id string) []byte {
-		b, err := evc.Encode(schemas.Event{EventID: id, Type: typ, TS: time.UnixMilli(1), Ids: schemas.Ids{Cookie: "c"}})
+		b, err := evc.Encode(schemas.Event{EventID: id, Type: typ, TS: time.UnixMilli(1), IDs: schemas.IDs{Cookie: "c"}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -102,8 +102,10 @@ func TestBadInputIsDeadLettered(t *testing.T) {
 	if len(passed) != 2 || passed[0] != "e-1" || passed[1] != "e-8" {
 		t.Fatalf("passed %v, want [e-1 e-8]", passed)
 	}
-	want := map[string]string{"k2": deadletter.Undecodable, "k3": deadletter.UnknownSchema, "k4": deadletter.UnknownSchema,
-		"k5": deadletter.Invalid, "k6": harness.Internal, "k7": deadletter.Invalid}
+	want := map[string]string{
+		"k2": deadletter.Undecodable, "k3": deadletter.UnknownSchema, "k4": deadletter.UnknownSchema,
+		"k5": deadletter.Invalid, "k6": harness.Internal, "k7": deadletter.Invalid,
+	}
 	got := map[string]*schemas.DeadLetter{}
 	for {
 		k, v, ok := dlq.Next()

@@ -16,7 +16,7 @@ func ExampleParser_Parse() {
 	}
 	p := ingest.NewParser(ingest.Config{Now: func() time.Time { return time.Date(2026, 11, 3, 0, 0, 0, 0, time.UTC) }}, h)
 	ev, key, err := p.Parse([]byte(`{"event_id":"e-1","ts":"2026-11-02T10:00:00Z","type":"login","ids":{"cookie":"c-1","customer":"C7","email":"Ann@Example.com"}}`))
-	fmt.Println(string(key), ev.Type, len(ev.Ids.EmailSHA256), err)
+	fmt.Println(string(key), ev.Type, len(ev.IDs.EmailSHA256), err)
 	_, _, err = p.Parse([]byte(`{"event_id":"e-2","ts":"2026-11-02T10:00:00Z","type":"click","ids":{}}`))
 	var refused *ingest.Error
 	if errors.As(err, &refused) {

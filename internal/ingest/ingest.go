@@ -78,7 +78,7 @@ type fields struct {
 	TS        json.RawMessage   `json:"ts"`
 	Type      *string           `json:"type"`
 	Channel   string            `json:"channel"`
-	Ids       map[string]string `json:"ids"`
+	IDs       map[string]string `json:"ids"`
 	ProductID string            `json:"product_id"`
 	Category  string            `json:"category"`
 	Value     float64           `json:"value"`
@@ -189,11 +189,11 @@ func (p *Parser) Parse(b []byte) (schemas.Event, []byte, error) {
 		Currency: l.Currency, StoreID: l.StoreID, Props: l.Props,
 		IngestTS: now.UTC().Truncate(time.Millisecond),
 	}
-	if err := p.ids(&ev, l.Ids); err != nil {
+	if err := p.ids(&ev, l.IDs); err != nil {
 		err.EventID = id
 		return schemas.Event{}, nil, err
 	}
-	key := Key(ev.Ids)
+	key := Key(ev.IDs)
 	if key == nil {
 		return schemas.Event{}, nil, refuse(deadletter.MissingIDs, id, "no non-empty identifier in ids")
 	}
@@ -208,23 +208,23 @@ func (p *Parser) ids(ev *schemas.Event, ids map[string]string) *Error {
 		}
 		switch k {
 		case "cookie":
-			ev.Ids.Cookie = v
+			ev.IDs.Cookie = v
 		case "device":
-			ev.Ids.Device = v
+			ev.IDs.Device = v
 		case "customer":
-			ev.Ids.Customer = v
+			ev.IDs.Customer = v
 		case "loyalty":
-			ev.Ids.Loyalty = v
+			ev.IDs.Loyalty = v
 		case "email_sha256":
-			ev.Ids.EmailSHA256 = strings.ToLower(v)
+			ev.IDs.EmailSHA256 = strings.ToLower(v)
 		case "phone_sha256":
-			ev.Ids.PhoneSHA256 = strings.ToLower(v)
+			ev.IDs.PhoneSHA256 = strings.ToLower(v)
 		case "email":
-			if ev.Ids.EmailSHA256 = p.hash.Email(v); ev.Ids.EmailSHA256 == "" {
+			if ev.IDs.EmailSHA256 = p.hash.Email(v); ev.IDs.EmailSHA256 == "" {
 				return refuse(deadletter.Invalid, "", "ids.email is not an e-mail address")
 			}
 		case "phone":
-			if ev.Ids.PhoneSHA256 = p.hash.Phone(v); ev.Ids.PhoneSHA256 == "" {
+			if ev.IDs.PhoneSHA256 = p.hash.Phone(v); ev.IDs.PhoneSHA256 == "" {
 				return refuse(deadletter.Invalid, "", "ids.phone is not a phone number")
 			}
 		default:
@@ -240,10 +240,14 @@ func (p *Parser) ids(ev *schemas.Event, ids map[string]string) *Error {
 // Key returns the key of an event on events.raw: "kind:value" of its
 // strongest identifier (customer, loyalty, e-mail, phone, device, cookie),
 // or nil when it has none.
-func Key(ids schemas.Ids) []byte {
+func Key(ids schemas.IDs) []byte {
 	for _, kv := range [...]struct{ k, v string }{
-		{"customer", ids.Customer}, {"loyalty", ids.Loyalty}, {"email_sha256", ids.EmailSHA256},
-		{"phone_sha256", ids.PhoneSHA256}, {"device", ids.Device}, {"cookie", ids.Cookie},
+		{"customer", ids.Customer},
+		{"loyalty", ids.Loyalty},
+		{"email_sha256", ids.EmailSHA256},
+		{"phone_sha256", ids.PhoneSHA256},
+		{"device", ids.Device},
+		{"cookie", ids.Cookie},
 	} {
 		if kv.v != "" {
 			return []byte(kv.k + ":" + kv.v)

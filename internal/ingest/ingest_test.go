@@ -38,17 +38,17 @@ func TestParseGood(t *testing.T) {
 	if want := time.Date(2026, 11, 2, 10, 0, 0, 123e6, time.UTC); !ev.TS.Equal(want) {
 		t.Errorf("ts = %v, want %v", ev.TS, want)
 	}
-	if ev.Ids.EmailSHA256 == "" || strings.Contains(good, ev.Ids.EmailSHA256) {
-		t.Errorf("e-mail not hashed: %q", ev.Ids.EmailSHA256)
+	if ev.IDs.EmailSHA256 == "" || strings.Contains(good, ev.IDs.EmailSHA256) {
+		t.Errorf("e-mail not hashed: %q", ev.IDs.EmailSHA256)
 	}
 	h, _ := pii.New([]byte("test-key-0123456789"))
-	if ev.Ids.EmailSHA256 != h.Email("jane@example.com") {
+	if ev.IDs.EmailSHA256 != h.Email("jane@example.com") {
 		t.Error("e-mail digest differs from the normalised address's")
 	}
 	if ev.Props["dwell_ms"] != "12000" || ev.Props["consent"] != "true" || ev.Props["id.crm"] != "x9" {
 		t.Errorf("props = %v", ev.Props)
 	}
-	if ev.Value != 59.9 || ev.Type != "add_to_cart" || ev.Ids.Loyalty != "L-55" || !ev.IngestTS.Equal(now) {
+	if ev.Value != 59.9 || ev.Type != "add_to_cart" || ev.IDs.Loyalty != "L-55" || !ev.IngestTS.Equal(now) {
 		t.Errorf("event = %+v", ev)
 	}
 	// epoch millis
@@ -102,8 +102,8 @@ func TestKeyPrefersStrongIdentifiers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if string(key) != "device:d-1" || ev.Ids.Cookie != "c-1" {
-		t.Fatalf("key %q, ids %+v", key, ev.Ids)
+	if string(key) != "device:d-1" || ev.IDs.Cookie != "c-1" {
+		t.Fatalf("key %q, ids %+v", key, ev.IDs)
 	}
 }
 

@@ -100,8 +100,10 @@ func (e *Embedded) register(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if req.ID > 0 || req.Version > 0 {
-		writeError(w, apiError{http.StatusUnprocessableEntity, codeNotPermitted,
-			fmt.Sprintf("registering subject %q with a given id or version needs IMPORT mode, which this registry does not support", subject)})
+		writeError(w, apiError{
+			http.StatusUnprocessableEntity, codeNotPermitted,
+			fmt.Sprintf("registering subject %q with a given id or version needs IMPORT mode, which this registry does not support", subject),
+		})
 		return
 	}
 	s := req.Schema
@@ -128,8 +130,10 @@ func (e *Embedded) register(w http.ResponseWriter, r *http.Request) {
 	}
 	if len(msgs) > 0 {
 		e.log.Info("schema registry refused an incompatible schema", "subject", subject, "reasons", msgs)
-		writeError(w, apiError{http.StatusConflict, codeIncompatible,
-			fmt.Sprintf("Schema being registered is incompatible with an earlier schema for subject %q, details: [%s]", subject, strings.Join(msgs, "; "))})
+		writeError(w, apiError{
+			http.StatusConflict, codeIncompatible,
+			fmt.Sprintf("Schema being registered is incompatible with an earlier schema for subject %q, details: [%s]", subject, strings.Join(msgs, "; ")),
+		})
 		return
 	}
 	id, version, err := e.fake.RegisterSchema(subject, s)
@@ -202,8 +206,10 @@ func (e *Embedded) checkCompatibility(w http.ResponseWriter, r *http.Request) {
 	default:
 		n, err := strconv.Atoi(vs)
 		if err != nil || n <= 0 {
-			writeError(w, apiError{http.StatusUnprocessableEntity, codeInvalidVersion,
-				fmt.Sprintf("version %q of subject %q is not a positive integer or \"latest\"", vs, subject)})
+			writeError(w, apiError{
+				http.StatusUnprocessableEntity, codeInvalidVersion,
+				fmt.Sprintf("version %q of subject %q is not a positive integer or \"latest\"", vs, subject),
+			})
 			return
 		}
 		if len(all) == 0 {
@@ -255,8 +261,10 @@ func (e *Embedded) check(r *http.Request, subject string, s sr.Schema, prev []sr
 		if p.Type == sr.TypeAvro {
 			ear.schema, err = parseAvro(p.Schema, e.fake.GetSchema)
 			if err != nil {
-				return nil, &apiError{http.StatusInternalServerError, codeStoreError,
-					fmt.Sprintf("parsing version %d (id %d) of subject %q: %v", p.Version, p.ID, subject, err)}
+				return nil, &apiError{
+					http.StatusInternalServerError, codeStoreError,
+					fmt.Sprintf("parsing version %d (id %d) of subject %q: %v", p.Version, p.ID, subject, err),
+				}
 			}
 		}
 		parsed = append(parsed, ear)

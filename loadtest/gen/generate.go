@@ -95,8 +95,10 @@ func generate(cfg Config, w io.Writer, truth *Truth, workers int) (Stats, error)
 	workers = max(1, min(workers, cfg.Profiles/500, 16))
 	ws := make([]*worker, workers)
 	for i := range ws {
-		ws[i] = &worker{g: g, r: newSource(), lo: i * cfg.Profiles / workers, hi: (i + 1) * cfg.Profiles / workers,
-			tallies: make([]tally, len(g.shortfalls))}
+		ws[i] = &worker{
+			g: g, r: newSource(), lo: i * cfg.Profiles / workers, hi: (i + 1) * cfg.Profiles / workers,
+			tallies: make([]tally, len(g.shortfalls)),
+		}
 	}
 	out := &output{g: g, w: w, r: newSource()}
 	out.r.reseed(cfg.Seed, streamMalformed, 0, 0)

@@ -85,8 +85,10 @@ func (b *population) person(p *person, i int, shares []float64) {
 		domain := mailDomains[r.IntN(len(mailDomains))]
 		num := strconv.FormatUint(affine(n, 7927, 1234, 1e6), 10) // unique, unrelated to the person id
 		email := first + "." + last + num + "@" + domain
-		p.ids[bitEmail] = ident{kind: idEmail, value: email,
-			alt: strings.ToUpper(first[:1]) + first[1:] + "." + strings.ToUpper(last[:1]) + last[1:] + num + "@" + strings.ToUpper(domain)}
+		p.ids[bitEmail] = ident{
+			kind: idEmail, value: email,
+			alt: strings.ToUpper(first[:1]) + first[1:] + "." + strings.ToUpper(last[:1]) + last[1:] + num + "@" + strings.ToUpper(domain),
+		}
 		p.prehashed = r.chance(prehashedShare)
 		p.ids[bitEmailSHA] = ident{kind: idEmailSHA, value: sha256Hex(email)}
 		if r.chance(gr.phone) {

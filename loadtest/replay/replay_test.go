@@ -158,7 +158,7 @@ func TestReplayProducesAndDeadLetters(t *testing.T) {
 				t.Errorf("key %s: %s after %s, order lost", rec.Key, ev.EventID, prev)
 			}
 			lastByKey[string(rec.Key)] = ev.EventID
-			if ev.Ids.EmailSHA256 == "" || strings.Contains(string(rec.Value), "@example.com") {
+			if ev.IDs.EmailSHA256 == "" || strings.Contains(string(rec.Value), "@example.com") {
 				t.Errorf("raw e-mail reached the topic in %s", ev.EventID)
 			}
 		})

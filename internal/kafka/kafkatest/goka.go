@@ -64,7 +64,7 @@ func GokaProcessor(t testing.TB, cfg *kafka.Config, prefix string) {
 	for i := range perKey {
 		for k := range keys {
 			key := fmt.Sprintf("cookie:c-%d", k)
-			v, err := evc.Encode(schemas.Event{EventID: fmt.Sprintf("e-%d-%d", k, i), TS: time.UnixMilli(int64(1e12 + i)), Type: "click", Ids: schemas.Ids{Cookie: key}})
+			v, err := evc.Encode(schemas.Event{EventID: fmt.Sprintf("e-%d-%d", k, i), TS: time.UnixMilli(int64(1e12 + i)), Type: "click", IDs: schemas.IDs{Cookie: key}})
 			if err != nil {
 				t.Fatal(err)
 			}
