@@ -39,7 +39,7 @@ func (a *app) demoCmd() *cobra.Command {
 			o.seed, _ = f.GetUint64("seed")
 			o.http, _ = f.GetString("http")
 			o.dataDir, _ = f.GetString("data-dir")
-			o.progress = true
+			o.progress = a.interactive()
 			if q, _ := f.GetBool("no-progress"); q {
 				o.progress = false
 			}

@@ -44,7 +44,7 @@ func (a *app) genCmd() *cobra.Command {
 			if out == "" {
 				return fmt.Errorf("gen: --out is required")
 			}
-			st, err := a.generate(cfg, out, truthPath, !quiet)
+			st, err := a.generate(cfg, out, truthPath, !quiet && a.interactive())
 			if err != nil {
 				return err
 			}

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"time"
 
@@ -53,7 +55,7 @@ func (a *app) replayCmd() *cobra.Command {
 			st, err := a.replayFile(cmd.Context(), c, codecs, args[0], replay.Config{
 				Rate: rate, Speedup: speedup, Workers: workers, HashKey: []byte(s.HashKey),
 				Ingest: ingest.Config{MaxBytes: s.MaxBytes, MaxSkew: s.MaxSkew},
-			}, !quiet, nil)
+			}, !quiet && a.interactive(), nil)
 			if err != nil {
 				return err
 			}
@@ -135,7 +137,7 @@ func (a *app) replayFile(ctx context.Context, c *conn, codecs *topology.Codecs, 
 func (a *app) printReplay(st replay.Stats) {
 	fmt.Fprintf(a.stdout, "replayed %d lines in %s: %d events produced (%.0f events/s), %d dead-lettered\n",
 		st.Lines, st.Elapsed.Round(time.Millisecond), st.Produced, st.Rate(), st.Refused())
-	for reason, n := range st.DeadLettered {
-		fmt.Fprintf(a.stdout, "  dead-lettered %-18s %d\n", reason, n)
+	for _, reason := range slices.Sorted(maps.Keys(st.DeadLettered)) {
+		fmt.Fprintf(a.stdout, "  dead-lettered %-18s %d\n", reason, st.DeadLettered[reason])
 	}
 }

@@ -62,6 +62,17 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
+// interactive reports whether stderr is a terminal, where progress bars
+// are drawn; in logs and pipes they would only add noise.
+func (a *app) interactive() bool {
+	f, ok := a.stderr.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
 // oneLine folds a multi-line error into one line.
 func oneLine(err error) string {
 	b := []byte(err.Error())
