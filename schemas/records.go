@@ -279,3 +279,48 @@ type ErasureConfirmation struct {
 	Tables           []string  `avro:"tables" json:"tables,omitempty"`
 	TS               time.Time `avro:"ts" json:"ts"`
 }
+
+// Record names of the identity processor's table and loopback.
+const (
+	IdentityNodeRecord    = "activa.IdentityNode"
+	IdentityCommandRecord = "activa.IdentityCommand"
+)
+
+// SeenEvent is an event remembered by an identifier node to drop
+// redeliveries.
+type SeenEvent struct {
+	IDHash    int64     `avro:"id_hash" json:"id_hash"`
+	Partition int32     `avro:"partition" json:"partition"`
+	Offset    int64     `avro:"offset" json:"offset"`
+	At        time.Time `avro:"at" json:"at"`
+}
+
+// IdentityNode is the activa.IdentityNode record: the state of one key of
+// the identity table, an identifier or a profile.
+type IdentityNode struct {
+	Node         string           `avro:"node" json:"node"`
+	Owner        string           `avro:"owner" json:"owner"`
+	OwnerCreated time.Time        `avro:"owner_created" json:"owner_created"`
+	Seen         []SeenEvent      `avro:"seen" json:"seen"`
+	Created      time.Time        `avro:"created" json:"created"`
+	MergedInto   string           `avro:"merged_into" json:"merged_into"`
+	Identifiers  []string         `avro:"identifiers" json:"identifiers"`
+	KindCounts   map[string]int32 `avro:"kind_counts" json:"kind_counts"`
+	Refused      int64            `avro:"refused" json:"refused"`
+}
+
+// IdentityCommand is the activa.IdentityCommand record: a message of the
+// identity processor to itself.
+type IdentityCommand struct {
+	Op             string           `avro:"op" json:"op"`
+	Event          Event            `avro:"event" json:"event"`
+	Partition      int32            `avro:"partition" json:"partition"`
+	Offset         int64            `avro:"offset" json:"offset"`
+	Profile        string           `avro:"profile" json:"profile"`
+	ProfileCreated time.Time        `avro:"profile_created" json:"profile_created"`
+	Identifiers    []string         `avro:"identifiers" json:"identifiers"`
+	Owners         []string         `avro:"owners" json:"owners"`
+	OwnersCreated  []int64          `avro:"owners_created" json:"owners_created"`
+	KindCounts     map[string]int32 `avro:"kind_counts" json:"kind_counts"`
+	Hop            int32            `avro:"hop" json:"hop"`
+}

@@ -66,6 +66,8 @@ var recordCases = map[string]recordCase{
 	TriggerRecord:             caseOf(fullTrigger()),
 	DeliveryRecord:            caseOf(fullDelivery()),
 	ErasureConfirmationRecord: caseOf(fullErasureConfirmation()),
+	IdentityNodeRecord:        caseOf(fullIdentityNode()),
+	IdentityCommandRecord:     caseOf(fullIdentityCommand()),
 }
 
 // ms is a UTC time at millisecond precision, as the codec returns times.
@@ -100,6 +102,23 @@ func fullProfileMerge() ProfileMerge {
 	return ProfileMerge{
 		Absorbed: "p-9", Survivor: "p-2", CauseEventID: "e-41", Reason: "shared_identifier",
 		TS: ms(1_793_613_600_000), Identifiers: []string{"cookie:c-9", "device:d-3"},
+	}
+}
+
+func fullIdentityNode() IdentityNode {
+	return IdentityNode{
+		Node: "profile", Owner: "p-1", OwnerCreated: ms(1_793_613_600_000),
+		Seen:    []SeenEvent{{IDHash: -42, Partition: 3, Offset: 77, At: ms(1_793_613_600_100)}},
+		Created: ms(1_793_613_600_000), MergedInto: "p-0", Identifiers: []string{"cookie:c-1", "customer:C1"},
+		KindCounts: map[string]int32{"cookie": 1, "customer": 1}, Refused: 2,
+	}
+}
+
+func fullIdentityCommand() IdentityCommand {
+	return IdentityCommand{
+		Op: "gather", Event: fullEvent(), Partition: 2, Offset: 99, Profile: "p-1", ProfileCreated: ms(1_793_613_600_000),
+		Identifiers: []string{"cookie:c-1", "device:d-1"}, Owners: []string{"p-1", ""}, OwnersCreated: []int64{1_793_613_600_000, 0},
+		KindCounts: map[string]int32{"cookie": 1}, Hop: 1,
 	}
 }
 

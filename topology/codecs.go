@@ -45,6 +45,10 @@ func register(ctx context.Context, reg schemas.Registrar, subject, record string
 		return schemas.Register[schemas.Trigger](ctx, reg, subject, record)
 	case schemas.DeliveryRecord:
 		return schemas.Register[schemas.Delivery](ctx, reg, subject, record)
+	case schemas.IdentityNodeRecord:
+		return schemas.Register[schemas.IdentityNode](ctx, reg, subject, record)
+	case schemas.IdentityCommandRecord:
+		return schemas.Register[schemas.IdentityCommand](ctx, reg, subject, record)
 	case schemas.ErasureConfirmationRecord:
 		return schemas.Register[schemas.ErasureConfirmation](ctx, reg, subject, record)
 	default:

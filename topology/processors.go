@@ -5,6 +5,7 @@ import (
 	"log/slog"
 
 	"github.com/lovoo/goka"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/activa-dev/activa/internal/deadletter"
 	"github.com/activa-dev/activa/internal/harness"
@@ -24,6 +25,9 @@ type Env struct {
 	Stats *harness.Metrics
 	// Log receives processor logs; nil discards them.
 	Log *slog.Logger
+	// Registerer registers processor-specific metrics; nil registers none.
+	// Define each processor at most once per registerer.
+	Registerer prometheus.Registerer
 }
 
 // Harness returns the dead-letter harness of a stage.
@@ -51,7 +55,9 @@ type Processor struct {
 // Processors is the explicit list of processors, in data-flow order.
 // Adding a processor adds one line here.
 func Processors() []Processor {
-	return []Processor{}
+	return []Processor{
+		{Name: "identity", Doc: "resolves every event to one profile across identifiers", Define: defineIdentity},
+	}
 }
 
 // Graphs defines the group graph of every processor.

@@ -119,7 +119,9 @@ func TestGraphsUseDeclaredTopics(t *testing.T) {
 		}
 	}
 	for _, tp := range Topics() {
-		if outs, ok := outputs[tp.Writer]; ok && !outs[cat.Name(tp.Name)] {
+		name := cat.Name(tp.Name)
+		own := name == cat.Name(tp.Writer)+"-table" || name == cat.Name(tp.Writer)+"-loop"
+		if outs, ok := outputs[tp.Writer]; ok && !outs[name] && !own {
 			t.Errorf("topic %s is declared as written by %s, which has no such output", tp.Name, tp.Writer)
 		}
 	}

@@ -1,0 +1,50 @@
+// Package identity is the streaming identity graph: it resolves every event
+// to the profile of the person who made it, across cookies, devices, logins,
+// e-mail and phone digests and loyalty cards.
+//
+// It consumes events.raw (keyed by the event's strongest identifier) and
+// produces events.resolved (keyed by profile id), profile.merges (two
+// profiles found to be one person), identity.audit (links refused by a
+// limit) and privacy.erasures. Its state is one goka group table holding two
+// kinds of keys: identifier keys ("kind:value") own a profile and remember
+// the events recently routed through them, and profile keys ("profile:<id>")
+// hold the identifiers a profile owns, its counts per kind and whether it was
+// merged away. The processor talks to itself through its loopback topic.
+//
+// # Algorithm
+//
+// An event's identifiers are visited one after the other (a gather through
+// the loopback) to collect their owners. When they all have the same owner,
+// the event is resolved at once. Otherwise the gather ends at the candidate
+// survivor (the oldest owning profile, ties by id, or a new profile), which
+// attaches the unowned identifiers within its limits, asks every other owner
+// to merge into it, and resolves the event. An identifier is owned by the
+// first profile that claims it; a second claim starts a merge. A merge is
+// decided by the absorbed profile (is it really the younger one, and would the
+// union break a per-kind limit?), confirmed by the survivor (which re-checks
+// the limits with its current counts, or revives the absorbed profile), and
+// announced on profile.merges before the absorbed identifiers are repointed.
+// Every step is idempotent, profiles only ever merge into older profiles, and
+// a merged profile forwards whatever reaches it to its survivor, so every
+// identifier of a connected component ends owned by the component's oldest
+// profile whatever the order or the partitioning of the links.
+//
+// # Limits
+//
+// By default a profile holds at most one customer id, and at most 200
+// identifiers. A link that would break a limit is refused, counted and
+// written to identity.audit: a shared device stays with the profile it first
+// belonged to, and the refused identifier (the second customer) is not
+// linked to it; it gets a profile of its own the next time it is seen on its
+// own or with identifiers of its own. Placeholder values (empty, "null",
+// "undefined", "anonymous", "-1", all zeros or dashes, and a configurable
+// block list) stay on the event but are never identifiers.
+//
+// # Idempotency
+//
+// Each identifier remembers the events routed through it (hash of the event
+// id with its input partition and offset) within a horizon. The same event
+// id at another offset is a duplicate and is dropped; at the same offset it is
+// the same record read again after a crash and is processed again, so that
+// nothing it had to emit is lost. Loopback commands are idempotent.
+package identity

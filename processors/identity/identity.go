@@ -1,0 +1,541 @@
+package identity
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/lovoo/goka"
+	"github.com/lovoo/goka/codec"
+
+	"github.com/activa-dev/activa/internal/harness"
+	"github.com/activa-dev/activa/schemas"
+)
+
+// Loopback operations; see IdentityCommand's op field.
+const (
+	opRoute    = "route"
+	opGather   = "gather"
+	opLink     = "link"
+	opClaim    = "claim"
+	opConflict = "conflict"
+	opMerge    = "merge"
+	opAbsorb   = "absorb"
+	opRepoint  = "repoint"
+	opRevive   = "revive"
+	opErase    = "erase"
+	opForget   = "forget"
+)
+
+// Node kinds of the table.
+const (
+	nodeIdentifier = "identifier"
+	nodeProfile    = "profile"
+)
+
+// Dead-letter reasons of this stage.
+const (
+	reasonNoIdentifiers = "no_identifiers"
+	reasonForwardLoop   = "forward_loop"
+	reasonBadCommand    = "bad_command"
+)
+
+type proc struct {
+	cfg Config
+	ph  placeholders
+	h   *harness.Harness
+}
+
+// Define builds the identity processor's group graph. It does no I/O.
+func Define(cfg Config) (*goka.GroupGraph, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	p := &proc{cfg: cfg, ph: newPlaceholders(cfg.Placeholders), h: cfg.Harness}
+	t := cfg.Topics
+	g := goka.DefineGroup(cfg.Group,
+		harness.RawInput(t.Input, harness.Handle(p.h, cfg.Codecs.Event, p.onEvent)),
+		goka.Loop(new(codec.Bytes), harness.Handle(p.h, cfg.Codecs.Command, p.onCommand)),
+		goka.Persist(cfg.Codecs.Node),
+		goka.Output(t.Resolved, cfg.Codecs.Resolved),
+		goka.Output(t.Merges, cfg.Codecs.Merge),
+		goka.Output(t.Audit, cfg.Codecs.Audit),
+		goka.Output(t.Erasures, cfg.Codecs.Erasure),
+		p.h.Output(),
+	)
+	if err := g.Validate(); err != nil {
+		return nil, fmt.Errorf("identity: %w", err)
+	}
+	return g, nil
+}
+
+// send writes cmd to the loopback for key.
+func (p *proc) send(ctx goka.Context, key string, cmd *schemas.IdentityCommand) {
+	b, err := p.cfg.Codecs.Command.Encode(cmd)
+	if err != nil {
+		ctx.Fail(fmt.Errorf("identity: encoding %s command for %s: %w", cmd.Op, key, err))
+	}
+	ctx.Loopback(key, b)
+}
+
+// onEvent receives an event from events.raw, keyed by its strongest
+// identifier.
+func (p *proc) onEvent(ctx goka.Context, m harness.Msg[schemas.Event]) {
+	ev := m.Value
+	ids := identifiers(ev.IDs, p.ph)
+	if len(ids) == 0 {
+		p.h.Refuse(ctx, m.Raw, reasonNoIdentifiers, errors.New("every identifier of the event is a placeholder"), ev.EventID)
+		return
+	}
+	if !slices.Contains(ids, ctx.Key()) {
+		// Keyed by a placeholder: the event belongs to its strongest real
+		// identifier, which remembers it.
+		p.send(ctx, ids[0], &schemas.IdentityCommand{Op: opRoute, Event: *ev, Partition: ctx.Partition(), Offset: ctx.Offset()})
+		return
+	}
+	p.route(ctx, ev, ids, ctx.Partition(), ctx.Offset())
+}
+
+// onCommand receives a loopback command.
+func (p *proc) onCommand(ctx goka.Context, m harness.Msg[schemas.IdentityCommand]) {
+	cmd := m.Value
+	if isProfileKey(ctx.Key()) {
+		switch cmd.Op {
+		case opLink:
+			p.link(ctx, m)
+		case opConflict:
+			p.conflict(ctx, m)
+		case opMerge:
+			p.merge(ctx, m)
+		case opAbsorb:
+			p.absorb(ctx, m)
+		case opRevive:
+			p.revive(ctx, cmd)
+		case opErase:
+			p.erase(ctx, m)
+		default:
+			p.h.Refuse(ctx, m.Raw, reasonBadCommand, fmt.Errorf("command %q for profile key %s", cmd.Op, ctx.Key()), cmd.Event.EventID)
+		}
+		return
+	}
+	switch cmd.Op {
+	case opRoute:
+		ids := identifiers(cmd.Event.IDs, p.ph)
+		if !slices.Contains(ids, ctx.Key()) {
+			p.h.Refuse(ctx, m.Raw, reasonBadCommand, fmt.Errorf("event routed to %s, which it does not carry", ctx.Key()), cmd.Event.EventID)
+			return
+		}
+		p.route(ctx, &cmd.Event, ids, cmd.Partition, cmd.Offset)
+	case opGather:
+		p.gather(ctx, m)
+	case opClaim:
+		p.claim(ctx, cmd)
+	case opRepoint:
+		p.repoint(ctx, cmd)
+	case opForget:
+		ctx.Delete()
+	default:
+		p.h.Refuse(ctx, m.Raw, reasonBadCommand, fmt.Errorf("command %q for identifier key %s", cmd.Op, ctx.Key()), cmd.Event.EventID)
+	}
+}
+
+// node returns the state of the current key, or a new node of kind.
+func (p *proc) node(ctx goka.Context, kind string) (*schemas.IdentityNode, bool) {
+	if v, ok := ctx.Value().(*schemas.IdentityNode); ok && v != nil {
+		return v, true
+	}
+	return &schemas.IdentityNode{Node: kind}, false
+}
+
+// route handles an event at the identifier that remembers it: drop a
+// duplicate, resolve an event with a single identifier at once, or start
+// gathering the owners of its identifiers.
+func (p *proc) route(ctx goka.Context, ev *schemas.Event, ids []string, partition int32, offset int64) {
+	key := ctx.Key()
+	node, _ := p.node(ctx, nodeIdentifier)
+	d, changed := remember(node, ev.EventID, partition, offset, p.cfg.Now(), p.cfg.DedupHorizon, p.cfg.DedupMax)
+	if d == duplicate {
+		if m := p.cfg.Metrics; m != nil {
+			m.Duplicates.Inc()
+		}
+		return
+	}
+	if len(ids) == 1 {
+		if node.Owner == "" {
+			node.Owner, node.OwnerCreated = newProfileID(key, ev.EventID), ev.TS
+			changed = true
+			p.created()
+			p.send(ctx, profileKey(node.Owner), &schemas.IdentityCommand{
+				Op: opLink, Profile: node.Owner, ProfileCreated: ev.TS,
+				Identifiers: []string{key}, Owners: []string{node.Owner}, OwnersCreated: []int64{toMillis(ev.TS)},
+			})
+		}
+		if changed {
+			ctx.SetValue(node)
+		}
+		p.resolve(ctx, node.Owner, ev)
+		return
+	}
+	if changed {
+		ctx.SetValue(node)
+	}
+	order := make([]string, 0, len(ids))
+	order = append(order, key)
+	for _, id := range ids {
+		if id != key {
+			order = append(order, id)
+		}
+	}
+	owners := make([]string, len(order))
+	created := make([]int64, len(order))
+	owners[0], created[0] = node.Owner, millis(node)
+	p.send(ctx, order[1], &schemas.IdentityCommand{
+		Op: opGather, Event: *ev, Partition: partition, Offset: offset,
+		Identifiers: order, Owners: owners, OwnersCreated: created, Hop: 1,
+	})
+}
+
+func millis(n *schemas.IdentityNode) int64 { return toMillis(n.OwnerCreated) }
+
+// gather records the owner of this identifier and passes the command on;
+// the last identifier decides.
+func (p *proc) gather(ctx goka.Context, m harness.Msg[schemas.IdentityCommand]) {
+	cmd := m.Value
+	h := int(cmd.Hop)
+	if h <= 0 || h >= len(cmd.Identifiers) || cmd.Identifiers[h] != ctx.Key() || len(cmd.Owners) != len(cmd.Identifiers) || len(cmd.OwnersCreated) != len(cmd.Identifiers) {
+		p.h.Refuse(ctx, m.Raw, reasonBadCommand, fmt.Errorf("gather hop %d of %v does not match key %s", h, cmd.Identifiers, ctx.Key()), cmd.Event.EventID)
+		return
+	}
+	node, _ := p.node(ctx, nodeIdentifier)
+	cmd.Owners[h], cmd.OwnersCreated[h] = node.Owner, millis(node)
+	if h+1 < len(cmd.Identifiers) {
+		cmd.Hop++
+		p.send(ctx, cmd.Identifiers[h+1], cmd)
+		return
+	}
+	// Every owner known: resolve at once when they agree.
+	survivor, created := "", int64(0)
+	agree := true
+	for i, o := range cmd.Owners {
+		if o == "" || o != cmd.Owners[0] {
+			agree = false
+		}
+		if o != "" && (survivor == "" || older(msTime(cmd.OwnersCreated[i]), o, msTime(created), survivor)) {
+			survivor, created = o, cmd.OwnersCreated[i]
+		}
+	}
+	if agree {
+		p.resolve(ctx, cmd.Owners[0], &cmd.Event)
+		return
+	}
+	if survivor == "" {
+		survivor, created = newProfileID(cmd.Identifiers[0], cmd.Event.EventID), toMillis(cmd.Event.TS)
+		p.created()
+	}
+	cmd.Op, cmd.Profile, cmd.ProfileCreated, cmd.Hop = opLink, survivor, msTime(created), 0
+	p.send(ctx, profileKey(survivor), cmd)
+}
+
+// resolve emits the event for profile, and starts the erasure of the
+// profile when the event asks for it.
+func (p *proc) resolve(ctx goka.Context, profile string, ev *schemas.Event) {
+	ctx.Emit(p.cfg.Topics.Resolved, profile, &schemas.ResolvedEvent{ProfileID: profile, Event: *ev, ResolvedTS: p.cfg.Now().UTC().Truncate(1e6)})
+	if ev.Type == "erasure_request" {
+		p.send(ctx, profileKey(profile), &schemas.IdentityCommand{Op: opErase, Event: *ev, Profile: profile})
+	}
+}
+
+func (p *proc) created() {
+	if m := p.cfg.Metrics; m != nil {
+		m.Profiles.Inc()
+	}
+}
+
+// claim makes this identifier the profile's, unless another profile owns it
+// already: then the claimant hears of the conflict.
+func (p *proc) claim(ctx goka.Context, cmd *schemas.IdentityCommand) {
+	node, _ := p.node(ctx, nodeIdentifier)
+	switch node.Owner {
+	case cmd.Profile:
+	case "":
+		node.Owner, node.OwnerCreated = cmd.Profile, cmd.ProfileCreated
+		ctx.SetValue(node)
+	default:
+		p.send(ctx, profileKey(cmd.Profile), &schemas.IdentityCommand{
+			Op: opConflict, Event: cmd.Event, Profile: node.Owner, ProfileCreated: node.OwnerCreated,
+			Identifiers: []string{ctx.Key()},
+		})
+	}
+}
+
+// repoint gives this identifier to the survivor of a merge.
+func (p *proc) repoint(ctx goka.Context, cmd *schemas.IdentityCommand) {
+	node, _ := p.node(ctx, nodeIdentifier)
+	if node.Owner == cmd.Profile {
+		return
+	}
+	node.Owner, node.OwnerCreated = cmd.Profile, cmd.ProfileCreated
+	ctx.SetValue(node)
+}
+
+// profileID is the id of the profile key being processed.
+func profileID(ctx goka.Context) string { return strings.TrimPrefix(ctx.Key(), profilePrefix) }
+
+// profile returns the live state of the current profile key, or forwards
+// the command to the survivor it was merged into and returns nil.
+func (p *proc) profile(ctx goka.Context, m harness.Msg[schemas.IdentityCommand], created int64) *schemas.IdentityNode {
+	st, ok := p.node(ctx, nodeProfile)
+	if !ok {
+		st.Created = msTime(created)
+		st.KindCounts = map[string]int32{}
+	}
+	if st.KindCounts == nil {
+		st.KindCounts = map[string]int32{}
+	}
+	if st.MergedInto == "" {
+		return st
+	}
+	cmd := m.Value
+	if int(cmd.Hop) >= p.cfg.MaxHops {
+		p.h.Refuse(ctx, m.Raw, reasonForwardLoop, fmt.Errorf("%s command forwarded %d times, last from %s", cmd.Op, cmd.Hop, ctx.Key()), cmd.Event.EventID)
+		return nil
+	}
+	fwd := *cmd
+	fwd.Hop++
+	if fwd.Op == opLink {
+		// Identifiers this merged profile owns now belong to its survivor.
+		self := profileID(ctx)
+		fwd.Owners = slices.Clone(cmd.Owners)
+		for i, o := range fwd.Owners {
+			if o == self {
+				fwd.Owners[i] = st.MergedInto
+			}
+		}
+		fwd.Profile = st.MergedInto
+	}
+	p.send(ctx, profileKey(st.MergedInto), &fwd)
+	return nil
+}
+
+// msTime turns epoch milliseconds into a time, 0 into the zero time.
+func msTime(ms int64) time.Time {
+	if ms == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(ms).UTC()
+}
+
+// toMillis turns a time into epoch milliseconds, the zero time into 0.
+func toMillis(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
+}
+
+// link attaches the event's unowned identifiers to this profile within its
+// limits, asks the other owners to merge into it, and resolves the event.
+func (p *proc) link(ctx goka.Context, m harness.Msg[schemas.IdentityCommand]) {
+	cmd := m.Value
+	st := p.profile(ctx, m, toMillis(cmd.ProfileCreated))
+	if st == nil {
+		return
+	}
+	self := profileID(ctx)
+	changed := ctx.Value() == nil
+	var others []string
+	for i, id := range cmd.Identifiers {
+		owner := ""
+		if i < len(cmd.Owners) {
+			owner = cmd.Owners[i]
+		}
+		switch owner {
+		case "", self:
+			if slices.Contains(st.Identifiers, id) {
+				continue
+			}
+			kind := kindOf(id)
+			if r := p.cfg.Limits.admit(st.KindCounts, len(st.Identifiers), kind); r != nil {
+				p.refuse(ctx, st, self, id, r, &cmd.Event)
+				changed = true
+				continue
+			}
+			st.Identifiers = append(st.Identifiers, id)
+			st.KindCounts[kind]++
+			changed = true
+			op := opClaim
+			if owner == self {
+				op = opRepoint
+			}
+			p.send(ctx, id, &schemas.IdentityCommand{Op: op, Event: cmd.Event, Profile: self, ProfileCreated: st.Created})
+		default:
+			if !slices.Contains(others, owner) {
+				others = append(others, owner)
+			}
+		}
+	}
+	if changed {
+		ctx.SetValue(st)
+	}
+	for _, q := range others {
+		p.send(ctx, profileKey(q), &schemas.IdentityCommand{Op: opMerge, Event: cmd.Event, Profile: self, ProfileCreated: st.Created, KindCounts: st.KindCounts})
+	}
+	if cmd.Event.EventID != "" {
+		p.resolve(ctx, self, &cmd.Event)
+	}
+}
+
+// refuse records a link that a limit refused.
+func (p *proc) refuse(ctx goka.Context, st *schemas.IdentityNode, profile, identifier string, r *refusal, ev *schemas.Event) {
+	st.Refused++
+	ctx.Emit(p.cfg.Topics.Audit, profile, &schemas.IdentityAudit{
+		ProfileID: profile, Identifier: identifier, Kind: r.kind, Limit: int32(r.limit), Existing: int32(r.existing),
+		EventID: ev.EventID, Reason: r.reason, TS: ev.TS,
+	})
+	if m := p.cfg.Metrics; m != nil {
+		m.Refused.WithLabelValues(r.reason, r.kind).Inc()
+	}
+}
+
+// conflict: an identifier this profile claimed was owned by another
+// profile. It is not this profile's; the two profiles should be one.
+func (p *proc) conflict(ctx goka.Context, m harness.Msg[schemas.IdentityCommand]) {
+	cmd := m.Value
+	st := p.profile(ctx, m, 0)
+	if st == nil {
+		return
+	}
+	self := profileID(ctx)
+	for _, id := range cmd.Identifiers {
+		if i := slices.Index(st.Identifiers, id); i >= 0 {
+			st.Identifiers = slices.Delete(st.Identifiers, i, i+1)
+			st.KindCounts[kindOf(id)]--
+		}
+	}
+	ctx.SetValue(st)
+	if cmd.Profile != self {
+		p.send(ctx, profileKey(cmd.Profile), &schemas.IdentityCommand{Op: opMerge, Event: cmd.Event, Profile: self, ProfileCreated: st.Created, KindCounts: st.KindCounts})
+	}
+}
+
+// merge is asked of the profile to be absorbed: it checks that it is the
+// younger one and that the union keeps every limit, then hands its
+// identifiers to the survivor.
+func (p *proc) merge(ctx goka.Context, m harness.Msg[schemas.IdentityCommand]) {
+	cmd := m.Value
+	self := profileID(ctx)
+	if cmd.Profile == self {
+		return
+	}
+	if v, ok := ctx.Value().(*schemas.IdentityNode); ok && v != nil && v.MergedInto == cmd.Profile {
+		return // already merged into that survivor
+	}
+	st := p.profile(ctx, m, 0)
+	if st == nil {
+		return
+	}
+	if older(st.Created, self, cmd.ProfileCreated, cmd.Profile) {
+		// This profile is the older one: the other merges into it.
+		p.send(ctx, profileKey(cmd.Profile), &schemas.IdentityCommand{Op: opMerge, Event: cmd.Event, Profile: self, ProfileCreated: st.Created, KindCounts: st.KindCounts})
+		if ctx.Value() == nil {
+			ctx.SetValue(st)
+		}
+		return
+	}
+	if r := p.cfg.Limits.union(st.KindCounts, cmd.KindCounts); r != nil {
+		p.refuse(ctx, st, cmd.Profile, profileKey(self), r, &cmd.Event)
+		ctx.SetValue(st)
+		return
+	}
+	st.MergedInto = cmd.Profile
+	ctx.SetValue(st)
+	p.send(ctx, profileKey(cmd.Profile), &schemas.IdentityCommand{
+		Op: opAbsorb, Event: cmd.Event, Profile: self, ProfileCreated: st.Created,
+		Identifiers: st.Identifiers, KindCounts: st.KindCounts,
+	})
+}
+
+// absorb takes the identifiers of a profile that merged into this one,
+// after checking the limits again with this profile's current counts.
+func (p *proc) absorb(ctx goka.Context, m harness.Msg[schemas.IdentityCommand]) {
+	cmd := m.Value
+	st := p.profile(ctx, m, 0)
+	if st == nil {
+		return
+	}
+	self := profileID(ctx)
+	var moved []string
+	add := map[string]int32{}
+	for _, id := range cmd.Identifiers {
+		if !slices.Contains(st.Identifiers, id) {
+			moved = append(moved, id)
+			add[kindOf(id)]++
+		}
+	}
+	if r := p.cfg.Limits.union(st.KindCounts, add); r != nil {
+		// This profile gained identifiers since the merge was agreed.
+		p.refuse(ctx, st, self, profileKey(cmd.Profile), r, &cmd.Event)
+		ctx.SetValue(st)
+		p.send(ctx, profileKey(cmd.Profile), &schemas.IdentityCommand{Op: opRevive, Event: cmd.Event, Profile: self})
+		return
+	}
+	var kept []string
+	for _, id := range moved {
+		if p.cfg.Limits.Max > 0 && len(st.Identifiers) >= p.cfg.Limits.Max {
+			// Beyond the cap the identifier stays with the absorbed profile,
+			// which forwards to this one.
+			if m := p.cfg.Metrics; m != nil {
+				m.Refused.WithLabelValues("identifier_cap", kindOf(id)).Inc()
+			}
+			continue
+		}
+		st.Identifiers = append(st.Identifiers, id)
+		st.KindCounts[kindOf(id)]++
+		kept = append(kept, id)
+	}
+	ctx.SetValue(st)
+	ctx.Emit(p.cfg.Topics.Merges, cmd.Profile, &schemas.ProfileMerge{
+		Absorbed: cmd.Profile, Survivor: self, CauseEventID: cmd.Event.EventID, Reason: "link",
+		TS: cmd.Event.TS, Identifiers: cmd.Identifiers,
+	})
+	if m := p.cfg.Metrics; m != nil {
+		m.Merges.Inc()
+	}
+	for _, id := range kept {
+		p.send(ctx, id, &schemas.IdentityCommand{Op: opRepoint, Event: cmd.Event, Profile: self, ProfileCreated: st.Created})
+	}
+}
+
+// revive undoes an agreed merge that the survivor refused.
+func (p *proc) revive(ctx goka.Context, cmd *schemas.IdentityCommand) {
+	if st, ok := ctx.Value().(*schemas.IdentityNode); ok && st != nil && st.MergedInto == cmd.Profile {
+		st.MergedInto = ""
+		ctx.SetValue(st)
+	}
+}
+
+// erase forgets the profile and every identifier it owns, and confirms.
+func (p *proc) erase(ctx goka.Context, m harness.Msg[schemas.IdentityCommand]) {
+	cmd := m.Value
+	if ctx.Value() == nil {
+		return // erased already
+	}
+	st := p.profile(ctx, m, 0)
+	if st == nil {
+		return
+	}
+	self := profileID(ctx)
+	for _, id := range st.Identifiers {
+		p.send(ctx, id, &schemas.IdentityCommand{Op: opForget, Event: cmd.Event, Profile: self})
+	}
+	ctx.Emit(p.cfg.Topics.Erasures, self, &schemas.ErasureConfirmation{
+		ProfileID: self, Identifiers: st.Identifiers, RequestedEventID: cmd.Event.EventID,
+		Stage: "identity", Tables: []string{string(p.cfg.Group) + "-table"}, TS: p.cfg.Now().UTC().Truncate(1e6),
+	})
+	ctx.Delete()
+	if m := p.cfg.Metrics; m != nil {
+		m.Erasures.Inc()
+	}
+}

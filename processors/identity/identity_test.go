@@ -1,0 +1,502 @@
+package identity_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lovoo/goka"
+	"github.com/lovoo/goka/tester"
+	"github.com/twmb/franz-go/pkg/sr"
+	"github.com/twmb/franz-go/pkg/sr/srfake"
+
+	"github.com/activa-dev/activa/internal/deadletter"
+	"github.com/activa-dev/activa/internal/harness"
+	"github.com/activa-dev/activa/processors/identity"
+	"github.com/activa-dev/activa/schemas"
+)
+
+const group = "identity"
+
+// rig runs the real Define on goka's tester.
+type rig struct {
+	t        *testing.T
+	tt       *tester.Tester
+	codecs   identity.Codecs
+	resolved *tester.QueueTracker
+	merges   *tester.QueueTracker
+	audit    *tester.QueueTracker
+	erasures *tester.QueueTracker
+	dlq      *tester.QueueTracker
+	lookup   *identity.Lookup
+	seq      int
+	base     time.Time
+}
+
+func newRig(t *testing.T, tweak func(*identity.Config)) *rig {
+	t.Helper()
+	ctx := context.Background()
+	reg := srfake.New()
+	t.Cleanup(reg.Close)
+	rc, err := sr.NewClient(sr.URLs(reg.URL()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	must := func(err error) {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	var c identity.Codecs
+	c.Event, err = schemas.Register[schemas.Event](ctx, rc, "raw-value", schemas.EventRecord)
+	must(err)
+	c.Resolved, err = schemas.Register[schemas.ResolvedEvent](ctx, rc, "resolved-value", schemas.ResolvedEventRecord)
+	must(err)
+	c.Merge, err = schemas.Register[schemas.ProfileMerge](ctx, rc, "merges-value", schemas.ProfileMergeRecord)
+	must(err)
+	c.Audit, err = schemas.Register[schemas.IdentityAudit](ctx, rc, "audit-value", schemas.IdentityAuditRecord)
+	must(err)
+	c.Erasure, err = schemas.Register[schemas.ErasureConfirmation](ctx, rc, "erasures-value", schemas.ErasureConfirmationRecord)
+	must(err)
+	c.Node, err = schemas.Register[schemas.IdentityNode](ctx, rc, "identity-table-value", schemas.IdentityNodeRecord)
+	must(err)
+	c.Command, err = schemas.Register[schemas.IdentityCommand](ctx, rc, "identity-loop-value", schemas.IdentityCommandRecord)
+	must(err)
+	dl, err := schemas.Register[schemas.DeadLetter](ctx, rc, "dlq-value", schemas.DeadLetterRecord)
+	must(err)
+
+	cfg := identity.DefaultConfig()
+	cfg.Group = group
+	cfg.Topics = identity.Topics{Input: "raw", Resolved: "resolved", Merges: "merges", Audit: "audit", Erasures: "erasures"}
+	cfg.Codecs = c
+	cfg.Harness = &harness.Harness{Stage: "identity", Deadletter: "dlq", Codec: dl, Metrics: deadletter.NewMetrics(nil)}
+	cfg.Metrics = identity.NewMetrics(nil)
+	if tweak != nil {
+		tweak(&cfg)
+	}
+	g, err := identity.Define(cfg)
+	must(err)
+	tt := tester.New(t)
+	proc, err := goka.NewProcessor(nil, g, append(harness.Options(), goka.WithTester(tt))...)
+	must(err)
+	pctx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- proc.Run(pctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("processor stopped with %v", err)
+		}
+	})
+	r := &rig{
+		t: t, tt: tt, codecs: c,
+		resolved: tt.NewQueueTracker("resolved"), merges: tt.NewQueueTracker("merges"),
+		audit: tt.NewQueueTracker("audit"), erasures: tt.NewQueueTracker("erasures"), dlq: tt.NewQueueTracker("dlq"),
+		base: time.Date(2026, 11, 2, 8, 0, 0, 0, time.UTC),
+	}
+	r.lookup = identity.NewLookup(func(key string) (*schemas.IdentityNode, error) {
+		v := tt.TableValue(goka.GroupTable(group), key)
+		n, _ := v.(*schemas.IdentityNode)
+		return n, nil
+	})
+	return r
+}
+
+// ids parses "kind:value" pairs into schemas.IDs.
+func ids(t *testing.T, pairs ...string) schemas.IDs {
+	var out schemas.IDs
+	for _, p := range pairs {
+		k, v, _ := strings.Cut(p, ":")
+		switch k {
+		case "cookie":
+			out.Cookie = v
+		case "device":
+			out.Device = v
+		case "customer":
+			out.Customer = v
+		case "loyalty":
+			out.Loyalty = v
+		case "email_sha256":
+			out.EmailSHA256 = v
+		case "phone_sha256":
+			out.PhoneSHA256 = v
+		default:
+			t.Fatalf("unknown kind in %s", p)
+		}
+	}
+	return out
+}
+
+// send consumes an event carrying the identifiers, keyed as ingestion keys
+// it, and returns its id.
+func (r *rig) send(typ string, pairs ...string) string {
+	r.seq++
+	id := fmt.Sprintf("e-%05d", r.seq)
+	r.sendEvent(schemas.Event{EventID: id, TS: r.base.Add(time.Duration(r.seq) * time.Second), Type: typ, IDs: ids(r.t, pairs...)})
+	return id
+}
+
+func (r *rig) sendEvent(ev schemas.Event) {
+	r.t.Helper()
+	b, err := r.codecs.Event.Encode(&ev)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	key := ""
+	for _, k := range []string{
+		"customer:" + ev.IDs.Customer, "loyalty:" + ev.IDs.Loyalty, "email_sha256:" + ev.IDs.EmailSHA256,
+		"phone_sha256:" + ev.IDs.PhoneSHA256, "device:" + ev.IDs.Device, "cookie:" + ev.IDs.Cookie,
+	} {
+		if !strings.HasSuffix(k, ":") {
+			key = k
+			break
+		}
+	}
+	r.tt.Consume("raw", key, b)
+}
+
+func (r *rig) profileOf(identifier string) string {
+	r.t.Helper()
+	p, err := r.lookup.Profile(identifier)
+	if err != nil {
+		r.t.Fatalf("profile of %s: %v", identifier, err)
+	}
+	return p
+}
+
+// drain returns what a tracker holds, by key.
+func drain[T any](q *tester.QueueTracker) (keys []string, vals []*T) {
+	for {
+		k, v, ok := q.Next()
+		if !ok {
+			return keys, vals
+		}
+		keys = append(keys, k)
+		vals = append(vals, v.(*T))
+	}
+}
+
+func (r *rig) resolvedByEvent() map[string][]string {
+	out := map[string][]string{}
+	keys, vals := drain[schemas.ResolvedEvent](r.resolved)
+	for i, v := range vals {
+		if keys[i] != v.ProfileID {
+			r.t.Fatalf("resolved event %s keyed %s, profile %s", v.Event.EventID, keys[i], v.ProfileID)
+		}
+		out[v.Event.EventID] = append(out[v.Event.EventID], v.ProfileID)
+	}
+	return out
+}
+
+func TestSingleIdentifierEvent(t *testing.T) {
+	r := newRig(t, nil)
+	e1 := r.send("page_view", "cookie:c1")
+	e2 := r.send("page_view", "cookie:c1")
+	got := r.resolvedByEvent()
+	if len(got[e1]) != 1 || len(got[e2]) != 1 || got[e1][0] != got[e2][0] {
+		t.Fatalf("resolved %v", got)
+	}
+	if p := r.profileOf("cookie:c1"); p != got[e1][0] {
+		t.Fatalf("lookup says %s, events say %s", p, got[e1][0])
+	}
+	p, held, err := r.lookup.Identifiers(got[e1][0])
+	if err != nil || p != got[e1][0] || !slices.Equal(held, []string{"cookie:c1"}) {
+		t.Fatalf("identifiers of %s: %s %v %v", got[e1][0], p, held, err)
+	}
+}
+
+func TestChainBuiltInReverseOrder(t *testing.T) {
+	r := newRig(t, nil)
+	const n = 12
+	// Each cookie is seen first on its own, so n profiles exist, then the
+	// links arrive from the end of the chain to its start.
+	for i := range n {
+		r.send("page_view", fmt.Sprintf("cookie:c%02d", i))
+	}
+	for i := n - 1; i > 0; i-- {
+		r.send("identify", fmt.Sprintf("cookie:c%02d", i-1), fmt.Sprintf("device:d%02d", i))
+		r.send("identify", fmt.Sprintf("device:d%02d", i), fmt.Sprintf("cookie:c%02d", i))
+	}
+	first := r.profileOf("cookie:c00")
+	for i := range n {
+		if p := r.profileOf(fmt.Sprintf("cookie:c%02d", i)); p != first {
+			t.Fatalf("cookie:c%02d in %s, cookie:c00 in %s", i, p, first)
+		}
+	}
+	_, held, err := r.lookup.Identifiers(first)
+	if err != nil || len(held) != 2*n-1 {
+		t.Fatalf("survivor holds %d identifiers (%v), want %d", len(held), err, 2*n-1)
+	}
+	// The survivor is the oldest profile: the one created by the first event.
+	got := r.resolvedByEvent()
+	if got["e-00001"][0] != first {
+		t.Fatalf("survivor %s is not the oldest profile %s", first, got["e-00001"][0])
+	}
+	_, merges := drain[schemas.ProfileMerge](r.merges)
+	if len(merges) < n-1 {
+		t.Fatalf("%d merge records for %d absorbed profiles", len(merges), n-1)
+	}
+	for _, m := range merges {
+		if m.Survivor == m.Absorbed {
+			t.Fatalf("profile merged into itself: %+v", m)
+		}
+	}
+}
+
+func TestMergeOfTwoLargeProfiles(t *testing.T) {
+	r := newRig(t, nil)
+	const n = 60
+	for i := range n {
+		r.send("page_view", "device:dA", fmt.Sprintf("cookie:a%d", i))
+	}
+	for i := range n {
+		r.send("page_view", "device:dB", fmt.Sprintf("cookie:b%d", i))
+	}
+	pa, pb := r.profileOf("device:dA"), r.profileOf("device:dB")
+	if pa == pb {
+		t.Fatal("two people in one profile before any link")
+	}
+	r.send("login", "customer:C1", "device:dB")
+	r.send("login", "customer:C1", "device:dA")
+	p := r.profileOf("cookie:a0")
+	if p != pa {
+		t.Fatalf("survivor %s, want the oldest profile %s", p, pa)
+	}
+	for i := range n {
+		for _, c := range []string{"cookie:a%d", "cookie:b%d"} {
+			if got := r.profileOf(fmt.Sprintf(c, i)); got != p {
+				t.Fatalf("%s in %s, want %s", fmt.Sprintf(c, i), got, p)
+			}
+		}
+	}
+	_, held, err := r.lookup.Identifiers(pb)
+	if err != nil || len(held) != 2*n+3 {
+		t.Fatalf("absorbed profile %s resolves to %d identifiers (%v), want %d", pb, len(held), err, 2*n+3)
+	}
+	_, merges := drain[schemas.ProfileMerge](r.merges)
+	found := false
+	for _, m := range merges {
+		if m.Absorbed == pb && m.Survivor == pa && len(m.Identifiers) >= n+1 {
+			found = true
+		}
+	}
+	if !found {
+		t.Fatalf("no merge record of %s into %s: %+v", pb, pa, merges)
+	}
+}
+
+func TestLimitRefusesSecondCustomerOnSharedTablet(t *testing.T) {
+	r := newRig(t, nil)
+	r.send("login", "customer:C1", "device:tablet")
+	e2 := r.send("login", "customer:C2", "device:tablet")
+	p1 := r.profileOf("customer:C1")
+	if r.profileOf("device:tablet") != p1 {
+		t.Fatal("the tablet left the profile it first belonged to")
+	}
+	if _, err := r.lookup.Profile("customer:C2"); err == nil {
+		t.Fatal("the second customer was linked to the tablet's profile")
+	}
+	_, audits := drain[schemas.IdentityAudit](r.audit)
+	if len(audits) != 1 || audits[0].Identifier != "customer:C2" || audits[0].Reason != "kind_limit" || audits[0].EventID != e2 || audits[0].ProfileID != p1 {
+		t.Fatalf("audit %+v", audits)
+	}
+	// Seen on its own, the second customer gets a profile of its own.
+	r.send("login", "customer:C2", "device:phone2")
+	p2 := r.profileOf("customer:C2")
+	if p2 == p1 || r.profileOf("device:phone2") != p2 {
+		t.Fatalf("second customer in %s, first in %s", p2, p1)
+	}
+	// A later link of the two through the tablet is refused again, not merged.
+	r.send("page_view", "device:phone2", "cookie:shared")
+	r.send("page_view", "device:tablet", "cookie:shared")
+	if r.profileOf("device:phone2") == r.profileOf("device:tablet") {
+		t.Fatal("profiles of two customers merged")
+	}
+	_, audits = drain[schemas.IdentityAudit](r.audit)
+	if len(audits) == 0 {
+		t.Fatal("refused merge not audited")
+	}
+}
+
+func TestDuplicateEventsResolvedOnce(t *testing.T) {
+	r := newRig(t, nil)
+	ev := schemas.Event{EventID: "e-dup", TS: r.base, Type: "login", IDs: ids(t, "customer:C1", "cookie:c1")}
+	r.sendEvent(ev)
+	r.sendEvent(ev) // same id, another offset: a redelivery
+	single := schemas.Event{EventID: "e-one", TS: r.base, Type: "page_view", IDs: ids(t, "cookie:c1")}
+	r.sendEvent(single)
+	r.sendEvent(single)
+	got := r.resolvedByEvent()
+	if len(got["e-dup"]) != 1 || len(got["e-one"]) != 1 {
+		t.Fatalf("resolved %v, want each event once", got)
+	}
+}
+
+func TestPlaceholdersLinkNothing(t *testing.T) {
+	r := newRig(t, nil)
+	r.send("login", "customer:anonymous", "cookie:c1")
+	r.send("login", "customer:anonymous", "cookie:c2")
+	r.send("page_view", "device:00000000", "cookie:c3")
+	got := r.resolvedByEvent()
+	if len(got) != 3 {
+		t.Fatalf("resolved %v", got)
+	}
+	if r.profileOf("cookie:c1") == r.profileOf("cookie:c2") {
+		t.Fatal("two people linked through a placeholder")
+	}
+	r.send("page_view", "device:undefined", "customer:null")
+	keys, dls := drain[schemas.DeadLetter](r.dlq)
+	if len(dls) != 1 || dls[0].Reason != "no_identifiers" {
+		t.Fatalf("dead letters %v %+v", keys, dls)
+	}
+}
+
+func TestErasure(t *testing.T) {
+	r := newRig(t, nil)
+	r.send("login", "customer:C1", "cookie:c1", "device:d1")
+	r.send("page_view", "cookie:c9")
+	p := r.profileOf("cookie:c1")
+	e := r.send("erasure_request", "cookie:c1")
+	for _, id := range []string{"cookie:c1", "customer:C1", "device:d1"} {
+		if _, err := r.lookup.Profile(id); err == nil {
+			t.Errorf("%s still resolves after erasure", id)
+		}
+	}
+	if r.tt.TableValue(goka.GroupTable(group), "profile:"+p) != nil {
+		t.Error("profile state survives erasure")
+	}
+	if _, err := r.lookup.Profile("cookie:c9"); err != nil {
+		t.Errorf("someone else's identifier was erased: %v", err)
+	}
+	_, confs := drain[schemas.ErasureConfirmation](r.erasures)
+	if len(confs) != 1 || confs[0].ProfileID != p || confs[0].RequestedEventID != e || len(confs[0].Identifiers) != 3 {
+		t.Fatalf("confirmations %+v", confs)
+	}
+	// The person seen again is a new profile.
+	r.send("page_view", "cookie:c1")
+	if np := r.profileOf("cookie:c1"); np == p {
+		t.Fatal("erased profile id reused")
+	}
+}
+
+// TestComponentsWhateverTheOrder builds random people, each with several
+// identifiers linked by random events, and replays the same events in many
+// orders: every order must put exactly each person's identifiers together.
+func TestComponentsWhateverTheOrder(t *testing.T) {
+	type ev struct{ pairs []string }
+	rng := rand.New(rand.NewPCG(7, 7))
+	var events []ev
+	truth := map[string]int{}
+	for person := range 25 {
+		var idents []string
+		for d := range 1 + rng.IntN(3) {
+			idents = append(idents, fmt.Sprintf("device:d%d-%d", person, d))
+		}
+		for c := range 1 + rng.IntN(4) {
+			idents = append(idents, fmt.Sprintf("cookie:c%d-%d", person, c))
+		}
+		if rng.IntN(2) == 0 {
+			idents = append(idents, fmt.Sprintf("customer:C%d", person))
+		}
+		for _, id := range idents {
+			truth[id] = person
+		}
+		// A spanning tree of links (an event carries one identifier of each
+		// kind, so every link joins two kinds), plus random extra pairs and
+		// single identifiers.
+		connected := []string{idents[0]}
+		for _, id := range idents[1:] {
+			var peers []string
+			for _, c := range connected {
+				if kindOfPair(c) != kindOfPair(id) {
+					peers = append(peers, c)
+				}
+			}
+			if len(peers) == 0 {
+				continue // a second device before any cookie: linked below
+			}
+			events = append(events, ev{[]string{peers[rng.IntN(len(peers))], id}})
+			connected = append(connected, id)
+		}
+		for _, id := range idents {
+			if slices.Contains(connected, id) {
+				continue
+			}
+			for _, c := range connected {
+				if kindOfPair(c) != kindOfPair(id) {
+					events = append(events, ev{[]string{c, id}})
+					break
+				}
+			}
+			connected = append(connected, id)
+		}
+		for range 3 {
+			events = append(events, ev{[]string{idents[rng.IntN(len(idents))]}})
+			a, b := idents[rng.IntN(len(idents))], idents[rng.IntN(len(idents))]
+			if a != b && kindOfPair(a) != kindOfPair(b) {
+				events = append(events, ev{[]string{a, b}})
+			}
+		}
+	}
+	for round := range 6 {
+		t.Run(fmt.Sprint("order", round), func(t *testing.T) {
+			r := newRig(t, nil)
+			order := slices.Clone(events)
+			rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
+			for _, e := range order {
+				r.send("identify", e.pairs...)
+			}
+			byProfile := map[string]map[int]bool{}
+			byPerson := map[int]map[string]bool{}
+			for id, person := range truth {
+				p := r.profileOf(id)
+				if byProfile[p] == nil {
+					byProfile[p] = map[int]bool{}
+				}
+				byProfile[p][person] = true
+				if byPerson[person] == nil {
+					byPerson[person] = map[string]bool{}
+				}
+				byPerson[person][p] = true
+			}
+			for p, people := range byProfile {
+				if len(people) != 1 {
+					t.Errorf("profile %s mixes people %v", p, keysOf(people))
+				}
+			}
+			for person, ps := range byPerson {
+				if len(ps) != 1 {
+					t.Errorf("person %d split over %d profiles", person, len(ps))
+				}
+			}
+			// The lookup's view of each profile lists exactly its identifiers.
+			for p := range byProfile {
+				_, held, err := r.lookup.Identifiers(p)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, id := range held {
+					if got := r.profileOf(id); got != p {
+						t.Errorf("profile %s lists %s, which resolves to %s", p, id, got)
+					}
+				}
+			}
+		})
+	}
+}
+
+func kindOfPair(id string) string { k, _, _ := strings.Cut(id, ":"); return k }
+
+func keysOf(m map[int]bool) []int {
+	var out []int
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Ints(out)
+	return out
+}

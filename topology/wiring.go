@@ -1,0 +1,44 @@
+package topology
+
+import (
+	"github.com/lovoo/goka"
+
+	"github.com/activa-dev/activa/processors/identity"
+	"github.com/activa-dev/activa/schemas"
+)
+
+// defineIdentity binds the identity processor to the catalog.
+func defineIdentity(env Env) (*goka.GroupGraph, error) {
+	cat, c := env.Catalog, env.Codecs
+	h, err := env.Harness("identity")
+	if err != nil {
+		return nil, err
+	}
+	cfg := identity.DefaultConfig()
+	cfg.Group = goka.Group(cat.Name("identity"))
+	cfg.Topics = identity.Topics{
+		Input:    goka.Stream(cat.Name(EventsRaw)),
+		Resolved: goka.Stream(cat.Name(EventsResolved)),
+		Merges:   goka.Stream(cat.Name(ProfileMerges)),
+		Audit:    goka.Stream(cat.Name(IdentityAudit)),
+		Erasures: goka.Stream(cat.Name(Erasures)),
+	}
+	cfg.Harness = h
+	if env.Registerer != nil {
+		cfg.Metrics = identity.NewMetrics(env.Registerer)
+	}
+	var errs [7]error
+	cfg.Codecs.Event, errs[0] = Typed[schemas.Event](c, EventsRaw)
+	cfg.Codecs.Resolved, errs[1] = Typed[schemas.ResolvedEvent](c, EventsResolved)
+	cfg.Codecs.Merge, errs[2] = Typed[schemas.ProfileMerge](c, ProfileMerges)
+	cfg.Codecs.Audit, errs[3] = Typed[schemas.IdentityAudit](c, IdentityAudit)
+	cfg.Codecs.Erasure, errs[4] = Typed[schemas.ErasureConfirmation](c, Erasures)
+	cfg.Codecs.Node, errs[5] = Typed[schemas.IdentityNode](c, IdentityTable)
+	cfg.Codecs.Command, errs[6] = Typed[schemas.IdentityCommand](c, IdentityLoop)
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return identity.Define(cfg)
+}
