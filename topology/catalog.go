@@ -70,7 +70,7 @@ func Topics() []Topic {
 		{ProfileMerges, "activa.ProfileMerge", "absorbed profile id", Delete, -1, "identity", "two profiles found to be one person"},
 		{IdentityAudit, "activa.IdentityAudit", "profile id", Delete, 30 * 24 * time.Hour, "identity", "links refused by identity limits"},
 		{IdentityTable, "activa.IdentityNode", "identifier kind:value, or profile:<id>", Compact, 0, "identity", "identity graph: owner of each identifier, identifiers of each profile"},
-		{IdentityLoop, "activa.IdentityCommand", "identifier kind:value, or profile:<id>, the command is for", Delete, 24 * time.Hour, "identity", "identity's messages to itself"},
+		{IdentityLoop, "activa.IdentityCommand", "identifier kind:value, or profile:<id>, the command is for", Delete, kafka.LoopRetention, "identity", "identity's messages to itself"},
 		{SessionsClosed, "activa.SessionSummary", "profile id", Delete, week, "sessions", "closed-session summaries"},
 		{ProfileFeatures, "activa.ProfileFeatures", "profile id", Compact, 0, "features", "current features of every profile"},
 		{SegmentChanges, "activa.SegmentChange", "profile id", Delete, week, "segments", "tier, lifecycle and cluster changes"},

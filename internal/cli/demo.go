@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -17,8 +18,11 @@ import (
 	"github.com/activa-dev/activa/internal/ingest"
 	"github.com/activa-dev/activa/internal/kafka"
 	"github.com/activa-dev/activa/internal/obs"
+	"github.com/activa-dev/activa/internal/pii"
 	"github.com/activa-dev/activa/loadtest/gen"
 	"github.com/activa-dev/activa/loadtest/replay"
+	"github.com/activa-dev/activa/loadtest/score"
+	"github.com/activa-dev/activa/processors/identity"
 	"github.com/activa-dev/activa/topology"
 )
 
@@ -118,18 +122,89 @@ func (a *app) demo(ctx context.Context, o demoOpts) error {
 		}
 		fmt.Fprintf(a.stdout, "metrics on http://%s/metrics\n", addr)
 	}
+	// The processors run while the population is replayed.
+	stateDir := filepath.Join(dir, "state")
+	names := processorNames()
+	pctx, stopProcs := context.WithCancel(ctx)
+	procDone := make(chan error, 1)
+	dl := deadletter.NewMetrics(reg)
+	go func() { procDone <- a.runProcessors(pctx, c, codecs, names, stateDir, reg, dl, health) }()
+	defer func() {
+		stopProcs()
+		<-procDone
+	}()
 	rst, err := a.replayFile(ctx, c, codecs, input, replay.Config{
 		HashKey: []byte(demoHashKey), Ingest: ingest.DefaultConfig(),
-	}, o.progress, deadletter.NewMetrics(reg))
+	}, o.progress, dl)
 	if err != nil {
 		return err
 	}
 	a.printReplay(rst)
+	replayed := time.Now()
+	groups := make([]string, len(names))
+	for i, n := range names {
+		groups[i] = c.cat.Name(n)
+	}
+	caught := make(chan error, 1)
+	go func() { caught <- waitCaughtUp(ctx, c, groups, 5*time.Minute) }()
+	select {
+	case err := <-caught:
+		if err != nil {
+			return err
+		}
+	case err := <-procDone:
+		procDone <- err
+		return fmt.Errorf("processors stopped: %w", err)
+	}
+	fmt.Fprintf(a.stdout, "processors %s caught up %s after the replay ended\n", strings.Join(names, ", "), time.Since(replayed).Round(time.Millisecond))
 	if err := a.printTopics(ctx, c); err != nil {
+		return err
+	}
+	if err := a.printIdentity(ctx, c, codecs, stateDir, filepath.Join(dir, "truth.json")); err != nil {
 		return err
 	}
 	fmt.Fprintf(a.stdout, "demo finished in %s\n", time.Since(began).Round(100*time.Millisecond))
 	return nil
+}
+
+// printIdentity grades the identity tables against the population's truth.
+func (a *app) printIdentity(ctx context.Context, c *conn, codecs *topology.Codecs, stateDir, truthPath string) error {
+	f, err := os.Open(truthPath)
+	if err != nil {
+		return fmt.Errorf("opening truth: %w", err)
+	}
+	truth, err := gen.ReadTruth(f)
+	f.Close() //nolint:errcheck,gosec // read only
+	if err != nil {
+		return fmt.Errorf("reading truth %s: %w", truthPath, err)
+	}
+	lookup, stop, err := identityLookup(ctx, c, codecs, stateDir)
+	if err != nil {
+		return err
+	}
+	defer stop()
+	h, err := pii.New([]byte(demoHashKey))
+	if err != nil {
+		return err
+	}
+	grade, err := score.IdentityPairs(truth, h, resolver(lookup))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdout, "identity: %s\n", grade)
+	return nil
+}
+
+// resolver adapts a lookup to the scorer: an unknown identifier has no
+// profile.
+func resolver(l *identity.Lookup) func(string) (string, error) {
+	return func(key string) (string, error) {
+		p, err := l.Profile(key)
+		if errors.Is(err, identity.ErrNotFound) {
+			return "", nil
+		}
+		return p, err
+	}
 }
 
 // printTopics prints the record count of every catalog topic and the schema

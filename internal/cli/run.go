@@ -56,7 +56,7 @@ func (a *app) runCmd() *cobra.Command {
 				}
 				a.log.Info("serving /metrics and /healthz", "addr", addr)
 			}
-			return a.runProcessors(cmd.Context(), c, codecs, names, stateDir, reg, health)
+			return a.runProcessors(cmd.Context(), c, codecs, names, stateDir, reg, deadletter.NewMetrics(reg), health)
 		},
 	}
 	addConnFlags(cmd.Flags())
@@ -89,10 +89,12 @@ func selectProcessors(list []string) ([]string, error) {
 }
 
 // runProcessors runs the named processors until ctx ends or one fails.
-func (a *app) runProcessors(ctx context.Context, c *conn, codecs *topology.Codecs, names []string, stateDir string, reg *prometheus.Registry, health *obs.Health) error {
+// Metrics of the processors register with reg; dead letters are counted in
+// dl, which the caller shares with other stages of the process.
+func (a *app) runProcessors(ctx context.Context, c *conn, codecs *topology.Codecs, names []string, stateDir string, reg *prometheus.Registry, dl *deadletter.Metrics, health *obs.Health) error {
 	env := topology.Env{
 		Catalog: c.cat, Codecs: codecs, Log: a.log,
-		DeadLetters: deadletter.NewMetrics(reg), Stats: harness.NewMetrics(reg),
+		DeadLetters: dl, Stats: harness.NewMetrics(reg), Registerer: reg,
 	}
 	opts, err := c.kc.GokaOptions()
 	if err != nil {

@@ -154,6 +154,11 @@ func (c *Config) GokaEmitterOptions() ([]goka.EmitterOption, error) {
 	}, nil
 }
 
+// LoopRetention is the retention of goka's loopback topics, which goka
+// verifies: long enough that a processor stopped for days loses none of the
+// messages it sent itself.
+const LoopRetention = 7 * 24 * time.Hour
+
 // TopicManagerConfig is goka's topic manager configuration: topics are
 // created from the catalog by [EnsureTopics] before goka starts, so goka only
 // verifies them and fails on a mismatch instead of drifting silently.
@@ -163,5 +168,6 @@ func TopicManagerConfig() *goka.TopicManagerConfig {
 	tm.MismatchBehavior = goka.TMConfigMismatchBehaviorFail
 	tm.Table.Replication = 1
 	tm.Stream.Replication = 1
+	tm.Stream.Retention = LoopRetention
 	return tm
 }
