@@ -286,22 +286,13 @@ const (
 	IdentityCommandRecord = "activa.IdentityCommand"
 )
 
-// SeenEvent is an event remembered by an identifier node to drop
-// redeliveries.
-type SeenEvent struct {
-	IDHash    int64     `avro:"id_hash" json:"id_hash"`
-	Partition int32     `avro:"partition" json:"partition"`
-	Offset    int64     `avro:"offset" json:"offset"`
-	At        time.Time `avro:"at" json:"at"`
-}
-
 // IdentityNode is the activa.IdentityNode record: the state of one key of
 // the identity table, an identifier or a profile.
 type IdentityNode struct {
 	Node         string           `avro:"node" json:"node"`
 	Owner        string           `avro:"owner" json:"owner"`
 	OwnerCreated time.Time        `avro:"owner_created" json:"owner_created"`
-	Seen         []SeenEvent      `avro:"seen" json:"seen"`
+	Seen         []byte           `avro:"seen" json:"seen"`
 	Created      time.Time        `avro:"created" json:"created"`
 	MergedInto   string           `avro:"merged_into" json:"merged_into"`
 	Identifiers  []string         `avro:"identifiers" json:"identifiers"`

@@ -13,21 +13,24 @@
 //
 // # Algorithm
 //
-// An event's identifiers are visited one after the other (a gather through
-// the loopback) to collect their owners. When they all have the same owner,
-// the event is resolved at once. Otherwise the gather ends at the candidate
-// survivor (the oldest owning profile, ties by id, or a new profile), which
-// attaches the unowned identifiers within its limits, asks every other owner
-// to merge into it, and resolves the event. An identifier is owned by the
-// first profile that claims it; a second claim starts a merge. A merge is
-// decided by the absorbed profile (is it really the younger one, and would the
-// union break a per-kind limit?), confirmed by the survivor (which re-checks
-// the limits with its current counts, or revives the absorbed profile), and
-// announced on profile.merges before the absorbed identifiers are repointed.
-// Every step is idempotent, profiles only ever merge into older profiles, and
-// a merged profile forwards whatever reaches it to its survivor, so every
-// identifier of a connected component ends owned by the component's oldest
-// profile whatever the order or the partitioning of the links.
+// The identifier that remembers an event (its strongest) claims itself for a
+// new profile when it has no owner yet, so that its later events find it
+// owned. The event's other identifiers are then visited one after the other
+// (a gather through the loopback) to collect their owners. When they all
+// have the same owner, the event is resolved at once. Otherwise the profile
+// of the strongest identifier links the event: it attaches the unowned
+// identifiers within its limits (identifiers go with the strongest one, as
+// identity resolution by priority does) and asks every other owner to merge.
+// An identifier is owned by the first profile that claims it; a second claim
+// starts a merge. A merge is decided by the profile to be absorbed (is it
+// really the younger one, and would the union break a per-kind limit?),
+// confirmed by the survivor (which checks the limits again with its current
+// counts, or revives the absorbed profile), and announced on profile.merges
+// before the absorbed identifiers are repointed. Every step is idempotent,
+// profiles only ever merge into older ones, and a merged profile forwards
+// whatever reaches it to its survivor, so every identifier of a connected
+// component ends owned by the component's oldest profile whatever the order
+// or the partitioning of the links, unless a limit keeps two profiles apart.
 //
 // # Limits
 //

@@ -2,9 +2,9 @@ package identity
 
 import (
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"hash/fnv"
-	"slices"
 	"strings"
 	"time"
 
@@ -81,28 +81,41 @@ const (
 	again                  // seen at this very offset: read again after a failure, process again
 )
 
+// seenEntry is the size of one packed entry of IdentityNode.Seen: event id
+// hash (8), partition (4), offset (8), first seen in epoch ms (8).
+const seenEntry = 28
+
 // remember checks the event against node.Seen and records it when fresh.
 // Entries older than horizon (wall clock) are forgotten, and at most max are
 // kept, newest last. It reports whether node changed.
 func remember(node *schemas.IdentityNode, id string, partition int32, offset int64, now time.Time, horizon time.Duration, max int) (dedup, bool) {
-	h := hashID(id)
-	for _, s := range node.Seen {
-		if s.IDHash == h {
-			if s.Partition == partition && s.Offset == offset {
-				return again, false
-			}
-			return duplicate, false
+	h := uint64(hashID(id))
+	seen := node.Seen[:len(node.Seen)/seenEntry*seenEntry]
+	for i := 0; i < len(seen); i += seenEntry {
+		if binary.BigEndian.Uint64(seen[i:]) != h {
+			continue
 		}
+		if int32(binary.BigEndian.Uint32(seen[i+8:])) == partition && int64(binary.BigEndian.Uint64(seen[i+12:])) == offset {
+			return again, false
+		}
+		return duplicate, false
 	}
 	cut := 0
-	for cut < len(node.Seen) && now.Sub(node.Seen[cut].At) > horizon {
-		cut++
+	oldest := now.Add(-horizon).UnixMilli()
+	for cut < len(seen) && int64(binary.BigEndian.Uint64(seen[cut+20:])) < oldest {
+		cut += seenEntry
 	}
-	seen := append(node.Seen[cut:], schemas.SeenEvent{IDHash: h, Partition: partition, Offset: offset, At: now.UTC().Truncate(time.Millisecond)})
-	if len(seen) > max {
-		seen = seen[len(seen)-max:]
+	seen = seen[cut:]
+	if over := len(seen)/seenEntry + 1 - max; over > 0 {
+		seen = seen[over*seenEntry:]
 	}
-	node.Seen = slices.Clip(seen)
+	out := make([]byte, len(seen), len(seen)+seenEntry)
+	copy(out, seen)
+	out = binary.BigEndian.AppendUint64(out, h)
+	out = binary.BigEndian.AppendUint32(out, uint32(partition))
+	out = binary.BigEndian.AppendUint64(out, uint64(offset))
+	out = binary.BigEndian.AppendUint64(out, uint64(now.UnixMilli()))
+	node.Seen = out
 	return fresh, true
 }
 

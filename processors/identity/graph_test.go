@@ -65,16 +65,19 @@ func TestRemember(t *testing.T) {
 	for i, id := range []string{"e2", "e3", "e4"} {
 		remember(&n, id, 0, int64(11+i), now, time.Hour, 3)
 	}
-	if len(n.Seen) != 3 {
-		t.Fatalf("kept %d entries, max 3", len(n.Seen))
+	if len(n.Seen) != 3*seenEntry {
+		t.Fatalf("kept %d bytes, want 3 entries", len(n.Seen))
 	}
 	if d, _ := remember(&n, "e1", 0, 50, now, time.Hour, 3); d != fresh {
 		t.Fatalf("evicted id: %v, want fresh", d)
 	}
 	later := now.Add(2 * time.Hour)
 	remember(&n, "e9", 0, 60, later, time.Hour, 3)
-	if len(n.Seen) != 1 || n.Seen[0].IDHash != hashID("e9") {
-		t.Fatalf("horizon not applied: %+v", n.Seen)
+	if len(n.Seen) != seenEntry {
+		t.Fatalf("horizon not applied: %d bytes kept", len(n.Seen))
+	}
+	if d, _ := remember(&n, "e9", 0, 60, later, time.Hour, 3); d != again {
+		t.Fatalf("entry kept is not e9: %v", d)
 	}
 }
 

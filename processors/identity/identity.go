@@ -162,24 +162,24 @@ func (p *proc) route(ctx goka.Context, ev *schemas.Event, ids []string, partitio
 		}
 		return
 	}
-	if len(ids) == 1 {
-		if node.Owner == "" {
-			node.Owner, node.OwnerCreated = newProfileID(key, ev.EventID), ev.TS
-			changed = true
-			p.created()
-			p.send(ctx, profileKey(node.Owner), &schemas.IdentityCommand{
-				Op: opLink, Profile: node.Owner, ProfileCreated: ev.TS,
-				Identifiers: []string{key}, Owners: []string{node.Owner}, OwnersCreated: []int64{toMillis(ev.TS)},
-			})
-		}
-		if changed {
-			ctx.SetValue(node)
-		}
-		p.resolve(ctx, node.Owner, ev)
-		return
+	if node.Owner == "" {
+		// The identifier that remembers the event claims itself at once for
+		// a new profile: its later events, processed after this one, find
+		// it owned instead of racing to create profiles of their own.
+		node.Owner, node.OwnerCreated = newProfileID(key, ev.EventID), ev.TS
+		changed = true
+		p.created()
+		p.send(ctx, profileKey(node.Owner), &schemas.IdentityCommand{
+			Op: opLink, Profile: node.Owner, ProfileCreated: ev.TS,
+			Identifiers: []string{key}, Owners: []string{node.Owner}, OwnersCreated: []int64{toMillis(ev.TS)},
+		})
 	}
 	if changed {
 		ctx.SetValue(node)
+	}
+	if len(ids) == 1 {
+		p.resolve(ctx, node.Owner, ev)
+		return
 	}
 	order := make([]string, 0, len(ids))
 	order = append(order, key)
@@ -216,23 +216,25 @@ func (p *proc) gather(ctx goka.Context, m harness.Msg[schemas.IdentityCommand]) 
 		return
 	}
 	// Every owner known: resolve at once when they agree.
-	survivor, created := "", int64(0)
 	agree := true
-	for i, o := range cmd.Owners {
+	for _, o := range cmd.Owners {
 		if o == "" || o != cmd.Owners[0] {
 			agree = false
-		}
-		if o != "" && (survivor == "" || older(msTime(cmd.OwnersCreated[i]), o, msTime(created), survivor)) {
-			survivor, created = o, cmd.OwnersCreated[i]
 		}
 	}
 	if agree {
 		p.resolve(ctx, cmd.Owners[0], &cmd.Event)
 		return
 	}
+	// Otherwise the profile of the strongest identifier (the first, which
+	// claimed itself before gathering) links the event: unowned identifiers
+	// go with the strongest one, as identity resolution by priority does,
+	// and the other owners are asked to merge, which the older of each pair
+	// survives unless a limit forbids it.
+	survivor, created := cmd.Owners[0], cmd.OwnersCreated[0]
 	if survivor == "" {
-		survivor, created = newProfileID(cmd.Identifiers[0], cmd.Event.EventID), toMillis(cmd.Event.TS)
-		p.created()
+		p.h.Refuse(ctx, m.Raw, reasonBadCommand, fmt.Errorf("gather of %v found the first identifier unowned", cmd.Identifiers), cmd.Event.EventID)
+		return
 	}
 	cmd.Op, cmd.Profile, cmd.ProfileCreated, cmd.Hop = opLink, survivor, msTime(created), 0
 	p.send(ctx, profileKey(survivor), cmd)
@@ -360,6 +362,9 @@ func (p *proc) link(ctx goka.Context, m harness.Msg[schemas.IdentityCommand]) {
 			if r := p.cfg.Limits.admit(st.KindCounts, len(st.Identifiers), kind); r != nil {
 				p.refuse(ctx, st, self, id, r, &cmd.Event)
 				changed = true
+				if owner == self {
+					p.split(ctx, id, self, &cmd.Event)
+				}
 				continue
 			}
 			st.Identifiers = append(st.Identifiers, id)
@@ -385,6 +390,19 @@ func (p *proc) link(ctx goka.Context, m harness.Msg[schemas.IdentityCommand]) {
 	if cmd.Event.EventID != "" {
 		p.resolve(ctx, self, &cmd.Event)
 	}
+}
+
+// split gives an identifier that points to this profile but that the
+// profile cannot hold (it reached it through a merge that raced with its
+// registration) a profile of its own.
+func (p *proc) split(ctx goka.Context, id, self string, ev *schemas.Event) {
+	np := newProfileID(id, "split|"+self)
+	p.created()
+	p.send(ctx, id, &schemas.IdentityCommand{Op: opRepoint, Event: *ev, Profile: np, ProfileCreated: ev.TS})
+	p.send(ctx, profileKey(np), &schemas.IdentityCommand{
+		Op: opLink, Profile: np, ProfileCreated: ev.TS,
+		Identifiers: []string{id}, Owners: []string{np}, OwnersCreated: []int64{toMillis(ev.TS)},
+	})
 }
 
 // refuse records a link that a limit refused.
@@ -508,9 +526,12 @@ func (p *proc) absorb(ctx goka.Context, m harness.Msg[schemas.IdentityCommand]) 
 	}
 }
 
-// revive undoes an agreed merge that the survivor refused.
-func (p *proc) revive(ctx goka.Context, cmd *schemas.IdentityCommand) {
-	if st, ok := ctx.Value().(*schemas.IdentityNode); ok && st != nil && st.MergedInto == cmd.Profile {
+// revive undoes an agreed merge that the survivor refused. The survivor
+// that refused may be the one this profile merged into or a survivor that
+// one merged into in turn (the absorb was forwarded); either way this
+// profile's single outstanding merge failed and it is live again.
+func (p *proc) revive(ctx goka.Context, _ *schemas.IdentityCommand) {
+	if st, ok := ctx.Value().(*schemas.IdentityNode); ok && st != nil && st.MergedInto != "" {
 		st.MergedInto = ""
 		ctx.SetValue(st)
 	}
