@@ -1,0 +1,253 @@
+package cli
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/activa-dev/activa/internal/deadletter"
+	"github.com/activa-dev/activa/internal/ingest"
+	"github.com/activa-dev/activa/internal/obs"
+	"github.com/activa-dev/activa/internal/pii"
+	"github.com/activa-dev/activa/loadtest/gen"
+	"github.com/activa-dev/activa/loadtest/replay"
+	"github.com/activa-dev/activa/loadtest/score"
+	"github.com/activa-dev/activa/schemas"
+	"github.com/activa-dev/activa/topology"
+)
+
+// pipeline is the embedded broker and registry with the processors running.
+type pipeline struct {
+	t      *testing.T
+	a      *app
+	c      *conn
+	codecs *topology.Codecs
+	dl     *deadletter.Metrics
+	state  string
+}
+
+func startPipeline(t *testing.T) *pipeline {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	a := &app{stdout: io.Discard, stderr: io.Discard, log: slog.New(slog.DiscardHandler)}
+	e, err := a.startEmbedded(ctx, dir, "127.0.0.1:0", "127.0.0.1:0", 8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(e.close)
+	d := topology.DefaultCatalog()
+	c, err := dial(ctx, Settings{Brokers: e.brokers(), Registry: e.registry.URL(), Prefix: d.Prefix, Partitions: d.Partitions, Replication: d.Replication}, a.log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	codecs, err := c.setup(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg := obs.NewRegistry()
+	p := &pipeline{t: t, a: a, c: c, codecs: codecs, dl: deadletter.NewMetrics(reg), state: filepath.Join(dir, "state")}
+	pctx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- a.runProcessors(pctx, c, codecs, processorNames(), p.state, reg, p.dl, &obs.Health{}) }()
+	t.Cleanup(func() {
+		stop()
+		if err := <-done; err != nil {
+			t.Errorf("processors: %v", err)
+		}
+	})
+	return p
+}
+
+// replay replays a file and waits until the processors have caught up.
+func (p *pipeline) replay(path string) replay.Stats {
+	p.t.Helper()
+	ctx := context.Background()
+	ing := ingest.DefaultConfig()
+	st, err := p.a.replayFile(ctx, p.c, p.codecs, path, replay.Config{HashKey: []byte(demoHashKey), Ingest: ing}, false, p.dl)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	if err := waitCaughtUp(ctx, p.c, []string{p.c.cat.Name("identity")}, 5*time.Minute); err != nil {
+		p.t.Fatal(err)
+	}
+	return st
+}
+
+// resolved reads events.resolved whole: records, and records per event id.
+func (p *pipeline) resolved() (int, map[string]int) {
+	p.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	topic := p.c.cat.Name(topology.EventsResolved)
+	cl, err := p.c.kc.NewClient(kgo.ConsumeTopics(topic), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	defer cl.Close()
+	ends, err := kadm.NewClient(cl).ListEndOffsets(ctx, topic)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	var want int64
+	ends.Each(func(o kadm.ListedOffset) { want += o.Offset })
+	codec, err := topology.Typed[schemas.ResolvedEvent](p.codecs, topology.EventsResolved)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	ids := map[string]int{}
+	n := 0
+	for int64(n) < want {
+		fs := cl.PollFetches(ctx)
+		if err := fs.Err0(); err != nil {
+			p.t.Fatal(err)
+		}
+		fs.EachRecord(func(r *kgo.Record) {
+			n++
+			ev, err := codec.DecodeTyped(r.Value)
+			if err != nil {
+				p.t.Fatal(err)
+			}
+			if string(r.Key) != ev.ProfileID {
+				p.t.Fatalf("resolved event %s keyed %s, profile %s", ev.Event.EventID, r.Key, ev.ProfileID)
+			}
+			ids[ev.Event.EventID]++
+		})
+	}
+	return n, ids
+}
+
+func (p *pipeline) grade(truth *gen.Truth) score.Pairs {
+	p.t.Helper()
+	lookup, stop, err := identityLookup(context.Background(), p.c, p.codecs, p.state)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	defer stop()
+	h, err := pii.New([]byte(demoHashKey))
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	g, err := score.IdentityPairs(truth, h, resolver(lookup))
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	return g
+}
+
+func population(t *testing.T, profiles, days int) (string, *gen.Truth) {
+	t.Helper()
+	dir := t.TempDir()
+	cfg := gen.DefaultConfig()
+	cfg.Profiles, cfg.Days, cfg.Seed, cfg.Shortfalls = profiles, days, 7, 1
+	path := filepath.Join(dir, "pop.jsonl")
+	truth := &gen.Truth{}
+	var buf bytes.Buffer
+	if _, err := gen.Generate(cfg, &buf, truth); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, buf.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path, truth
+}
+
+// shuffleWithin writes a copy of the file whose lines are shuffled within
+// windows of event time.
+func shuffleWithin(t *testing.T, path string, window time.Duration) string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rng := rand.New(rand.NewPCG(1, 2))
+	var out bytes.Buffer
+	var batch []string
+	var start time.Time
+	flush := func() {
+		rng.Shuffle(len(batch), func(i, j int) { batch[i], batch[j] = batch[j], batch[i] })
+		for _, l := range batch {
+			out.WriteString(l + "\n")
+		}
+		batch = batch[:0]
+	}
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		var probe struct {
+			TS string `json:"ts"`
+		}
+		if json.Unmarshal(sc.Bytes(), &probe) == nil {
+			if ts, err := time.Parse(time.RFC3339Nano, probe.TS); err == nil {
+				if start.IsZero() || ts.Sub(start) >= window {
+					flush()
+					start = ts.Truncate(window)
+				}
+			}
+		}
+		batch = append(batch, sc.Text())
+	}
+	flush()
+	shuffled := path + ".shuffled"
+	if err := os.WriteFile(shuffled, out.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return shuffled
+}
+
+func checkGrade(t *testing.T, what string, g score.Pairs) {
+	t.Helper()
+	t.Logf("%s: %s", what, g)
+	if g.Precision() < 0.999 || g.Recall() < 0.99 {
+		t.Errorf("%s: precision %.5f (want >= 0.999), recall %.5f (want >= 0.99)", what, g.Precision(), g.Recall())
+	}
+}
+
+// TestIdentityEndToEnd replays a generated population through the embedded
+// broker into the identity processor, then replays it a second time: every
+// accepted event is resolved exactly once, and the clustering of
+// identifiers matches the truth.
+func TestIdentityEndToEnd(t *testing.T) {
+	path, truth := population(t, 1000, 5)
+	p := startPipeline(t)
+	st := p.replay(path)
+	n, ids := p.resolved()
+	if len(ids) != int(st.Produced) || n != int(st.Produced) {
+		t.Fatalf("%d events accepted, %d resolved records for %d distinct events", st.Produced, n, len(ids))
+	}
+	first := p.grade(truth)
+	checkGrade(t, "in order", first)
+
+	p.replay(path)
+	n2, ids2 := p.resolved()
+	if n2 != n || len(ids2) != len(ids) {
+		t.Fatalf("replaying again resolved %d more records (%d distinct events now, %d before)", n2-n, len(ids2), len(ids))
+	}
+	if again := p.grade(truth); again != first {
+		t.Fatalf("replaying again changed the profiles:\n%s\n%s", first, again)
+	}
+}
+
+// TestIdentityShuffled replays the population shuffled within 10-minute
+// windows of event time.
+func TestIdentityShuffled(t *testing.T) {
+	path, truth := population(t, 1000, 5)
+	p := startPipeline(t)
+	st := p.replay(shuffleWithin(t, path, 10*time.Minute))
+	if _, ids := p.resolved(); len(ids) != int(st.Produced) {
+		t.Fatalf("%d events accepted, %d resolved", st.Produced, len(ids))
+	}
+	checkGrade(t, "shuffled within 10 minutes", p.grade(truth))
+}
