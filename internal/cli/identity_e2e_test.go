@@ -27,17 +27,28 @@ import (
 	"github.com/activa-dev/activa/topology"
 )
 
-// pipeline is the embedded broker and registry with the processors running.
+// pipeline is the embedded broker and registry with the processors.
 type pipeline struct {
-	t      *testing.T
-	a      *app
-	c      *conn
-	codecs *topology.Codecs
-	dl     *deadletter.Metrics
-	state  string
+	t       testing.TB
+	a       *app
+	c       *conn
+	codecs  *topology.Codecs
+	dl      *deadletter.Metrics
+	state   string
+	cancel  context.CancelFunc
+	done    chan error
+	started bool
 }
 
+// startPipeline starts the embedded broker and registry and the processors.
 func startPipeline(t *testing.T) *pipeline {
+	p := startPipelineB(t)
+	p.start()
+	return p
+}
+
+// startPipelineB starts the embedded broker and registry only.
+func startPipelineB(t testing.TB) *pipeline {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -56,30 +67,49 @@ func startPipeline(t *testing.T) *pipeline {
 	if err != nil {
 		t.Fatal(err)
 	}
-	reg := obs.NewRegistry()
-	p := &pipeline{t: t, a: a, c: c, codecs: codecs, dl: deadletter.NewMetrics(reg), state: filepath.Join(dir, "state")}
-	pctx, stop := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- a.runProcessors(pctx, c, codecs, processorNames(), p.state, reg, p.dl, &obs.Health{}) }()
-	t.Cleanup(func() {
-		stop()
-		if err := <-done; err != nil {
-			t.Errorf("processors: %v", err)
-		}
-	})
+	p := &pipeline{t: t, a: a, c: c, codecs: codecs, state: filepath.Join(dir, "state")}
+	t.Cleanup(p.stop)
 	return p
+}
+
+// start runs the processors in the background.
+func (p *pipeline) start() {
+	reg := obs.NewRegistry()
+	p.dl = deadletter.NewMetrics(reg)
+	pctx, cancel := context.WithCancel(context.Background())
+	p.cancel, p.done, p.started = cancel, make(chan error, 1), true
+	go func() {
+		p.done <- p.a.runProcessors(pctx, p.c, p.codecs, processorNames(), p.state, reg, p.dl, &obs.Health{})
+	}()
+}
+
+// stop stops the processors, if running.
+func (p *pipeline) stop() {
+	if !p.started {
+		return
+	}
+	p.started = false
+	p.cancel()
+	if err := <-p.done; err != nil {
+		p.t.Errorf("processors: %v", err)
+	}
+}
+
+// replayOnly replays a file without waiting for any processor.
+func (p *pipeline) replayOnly(path string) replay.Stats {
+	p.t.Helper()
+	st, err := p.a.replayFile(context.Background(), p.c, p.codecs, path, replay.Config{HashKey: []byte(demoHashKey), Ingest: ingest.DefaultConfig()}, false, p.dl)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	return st
 }
 
 // replay replays a file and waits until the processors have caught up.
 func (p *pipeline) replay(path string) replay.Stats {
 	p.t.Helper()
-	ctx := context.Background()
-	ing := ingest.DefaultConfig()
-	st, err := p.a.replayFile(ctx, p.c, p.codecs, path, replay.Config{HashKey: []byte(demoHashKey), Ingest: ing}, false, p.dl)
-	if err != nil {
-		p.t.Fatal(err)
-	}
-	if err := waitCaughtUp(ctx, p.c, []string{p.c.cat.Name("identity")}, 5*time.Minute); err != nil {
+	st := p.replayOnly(path)
+	if err := waitCaughtUp(context.Background(), p.c, []string{p.c.cat.Name("identity")}, 5*time.Minute); err != nil {
 		p.t.Fatal(err)
 	}
 	return st
@@ -147,6 +177,10 @@ func (p *pipeline) grade(truth *gen.Truth) score.Pairs {
 }
 
 func population(t *testing.T, profiles, days int) (string, *gen.Truth) {
+	return populationB(t, profiles, days)
+}
+
+func populationB(t testing.TB, profiles, days int) (string, *gen.Truth) {
 	t.Helper()
 	dir := t.TempDir()
 	cfg := gen.DefaultConfig()

@@ -1,0 +1,59 @@
+package cli
+
+import (
+	"context"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+)
+
+// BenchmarkIdentity measures the identity stage alone on the embedded
+// broker: a generated population is replayed into events.raw first, then
+// the processor starts and the time until it has caught up (its input and
+// loopback fully committed) is measured. ACTIVA_BENCH_PROFILES and
+// ACTIVA_BENCH_DAYS size the population (default 100,000 persons, 1 day).
+// It reports events/s and the local state per person.
+func BenchmarkIdentity(b *testing.B) {
+	profiles, days := envInt("ACTIVA_BENCH_PROFILES", 100_000), envInt("ACTIVA_BENCH_DAYS", 1)
+	b.StopTimer()
+	for range b.N {
+		path, _ := populationB(b, profiles, days)
+		p := startPipelineB(b)
+		st := p.replayOnly(path)
+		b.StartTimer()
+		began := time.Now()
+		p.start()
+		if err := waitCaughtUp(context.Background(), p.c, []string{p.c.cat.Name("identity")}, 30*time.Minute); err != nil {
+			b.Fatal(err)
+		}
+		took := time.Since(began)
+		b.StopTimer()
+		b.ReportMetric(float64(st.Produced)/took.Seconds(), "events/s")
+		b.ReportMetric(float64(dirSize(p.state))/float64(profiles), "state-bytes/person")
+		p.stop()
+	}
+	b.ReportMetric(0, "ns/op")
+}
+
+func envInt(name string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(name)); err == nil && v > 0 {
+		return v
+	}
+	return def
+}
+
+func dirSize(dir string) int64 {
+	var n int64
+	_ = filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			if info, err := d.Info(); err == nil {
+				n += info.Size()
+			}
+		}
+		return nil
+	})
+	return n
+}
