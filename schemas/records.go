@@ -304,7 +304,9 @@ type IdentityNode struct {
 // identity processor to itself.
 type IdentityCommand struct {
 	Op             string           `avro:"op" json:"op"`
-	Event          Event            `avro:"event" json:"event"`
+	EventRaw       []byte           `avro:"event_raw" json:"event_raw"`
+	EventID        string           `avro:"event_id" json:"event_id"`
+	EventTS        time.Time        `avro:"event_ts" json:"event_ts"`
 	Partition      int32            `avro:"partition" json:"partition"`
 	Offset         int64            `avro:"offset" json:"offset"`
 	Profile        string           `avro:"profile" json:"profile"`

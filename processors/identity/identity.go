@@ -92,10 +92,12 @@ func (p *proc) onEvent(ctx goka.Context, m harness.Msg[schemas.Event]) {
 	if !slices.Contains(ids, ctx.Key()) {
 		// Keyed by a placeholder: the event belongs to its strongest real
 		// identifier, which remembers it.
-		p.send(ctx, ids[0], &schemas.IdentityCommand{Op: opRoute, Event: *ev, Partition: ctx.Partition(), Offset: ctx.Offset()})
+		p.send(ctx, ids[0], &schemas.IdentityCommand{
+			Op: opRoute, EventRaw: m.Raw, EventID: ev.EventID, EventTS: ev.TS, Partition: ctx.Partition(), Offset: ctx.Offset(),
+		})
 		return
 	}
-	p.route(ctx, ev, ids, ctx.Partition(), ctx.Offset())
+	p.route(ctx, ev, m.Raw, ids, ctx.Partition(), ctx.Offset())
 }
 
 // onCommand receives a loopback command.
@@ -116,18 +118,23 @@ func (p *proc) onCommand(ctx goka.Context, m harness.Msg[schemas.IdentityCommand
 		case opErase:
 			p.erase(ctx, m)
 		default:
-			p.h.Refuse(ctx, m.Raw, reasonBadCommand, fmt.Errorf("command %q for profile key %s", cmd.Op, ctx.Key()), cmd.Event.EventID)
+			p.h.Refuse(ctx, m.Raw, reasonBadCommand, fmt.Errorf("command %q for profile key %s", cmd.Op, ctx.Key()), cmd.EventID)
 		}
 		return
 	}
 	switch cmd.Op {
 	case opRoute:
-		ids := identifiers(cmd.Event.IDs, p.ph)
-		if !slices.Contains(ids, ctx.Key()) {
-			p.h.Refuse(ctx, m.Raw, reasonBadCommand, fmt.Errorf("event routed to %s, which it does not carry", ctx.Key()), cmd.Event.EventID)
+		ev, err := p.cfg.Codecs.Event.DecodeTyped(cmd.EventRaw)
+		if err != nil {
+			p.h.Refuse(ctx, m.Raw, reasonBadCommand, fmt.Errorf("event routed to %s: %w", ctx.Key(), err), cmd.EventID)
 			return
 		}
-		p.route(ctx, &cmd.Event, ids, cmd.Partition, cmd.Offset)
+		ids := identifiers(ev.IDs, p.ph)
+		if !slices.Contains(ids, ctx.Key()) {
+			p.h.Refuse(ctx, m.Raw, reasonBadCommand, fmt.Errorf("event routed to %s, which it does not carry", ctx.Key()), cmd.EventID)
+			return
+		}
+		p.route(ctx, ev, cmd.EventRaw, ids, cmd.Partition, cmd.Offset)
 	case opGather:
 		p.gather(ctx, m)
 	case opClaim:
@@ -137,7 +144,7 @@ func (p *proc) onCommand(ctx goka.Context, m harness.Msg[schemas.IdentityCommand
 	case opForget:
 		ctx.Delete()
 	default:
-		p.h.Refuse(ctx, m.Raw, reasonBadCommand, fmt.Errorf("command %q for identifier key %s", cmd.Op, ctx.Key()), cmd.Event.EventID)
+		p.h.Refuse(ctx, m.Raw, reasonBadCommand, fmt.Errorf("command %q for identifier key %s", cmd.Op, ctx.Key()), cmd.EventID)
 	}
 }
 
@@ -152,7 +159,7 @@ func (p *proc) node(ctx goka.Context, kind string) (*schemas.IdentityNode, bool)
 // route handles an event at the identifier that remembers it: drop a
 // duplicate, resolve an event with a single identifier at once, or start
 // gathering the owners of its identifiers.
-func (p *proc) route(ctx goka.Context, ev *schemas.Event, ids []string, partition int32, offset int64) {
+func (p *proc) route(ctx goka.Context, ev *schemas.Event, raw []byte, ids []string, partition int32, offset int64) {
 	key := ctx.Key()
 	node, _ := p.node(ctx, nodeIdentifier)
 	d, changed := remember(node, ev.EventID, partition, offset, p.cfg.Now(), p.cfg.DedupHorizon, p.cfg.DedupMax)
@@ -178,7 +185,7 @@ func (p *proc) route(ctx goka.Context, ev *schemas.Event, ids []string, partitio
 		ctx.SetValue(node)
 	}
 	if len(ids) == 1 {
-		p.resolve(ctx, node.Owner, ev)
+		p.resolve(ctx, node.Owner, ev, raw)
 		return
 	}
 	order := make([]string, 0, len(ids))
@@ -192,7 +199,7 @@ func (p *proc) route(ctx goka.Context, ev *schemas.Event, ids []string, partitio
 	created := make([]int64, len(order))
 	owners[0], created[0] = node.Owner, millis(node)
 	p.send(ctx, order[1], &schemas.IdentityCommand{
-		Op: opGather, Event: *ev, Partition: partition, Offset: offset,
+		Op: opGather, EventRaw: raw, EventID: ev.EventID, EventTS: ev.TS, Partition: partition, Offset: offset,
 		Identifiers: order, Owners: owners, OwnersCreated: created, Hop: 1,
 	})
 }
@@ -205,7 +212,7 @@ func (p *proc) gather(ctx goka.Context, m harness.Msg[schemas.IdentityCommand]) 
 	cmd := m.Value
 	h := int(cmd.Hop)
 	if h <= 0 || h >= len(cmd.Identifiers) || cmd.Identifiers[h] != ctx.Key() || len(cmd.Owners) != len(cmd.Identifiers) || len(cmd.OwnersCreated) != len(cmd.Identifiers) {
-		p.h.Refuse(ctx, m.Raw, reasonBadCommand, fmt.Errorf("gather hop %d of %v does not match key %s", h, cmd.Identifiers, ctx.Key()), cmd.Event.EventID)
+		p.h.Refuse(ctx, m.Raw, reasonBadCommand, fmt.Errorf("gather hop %d of %v does not match key %s", h, cmd.Identifiers, ctx.Key()), cmd.EventID)
 		return
 	}
 	node, _ := p.node(ctx, nodeIdentifier)
@@ -223,7 +230,7 @@ func (p *proc) gather(ctx goka.Context, m harness.Msg[schemas.IdentityCommand]) 
 		}
 	}
 	if agree {
-		p.resolve(ctx, cmd.Owners[0], &cmd.Event)
+		p.resolve(ctx, cmd.Owners[0], nil, cmd.EventRaw)
 		return
 	}
 	// Otherwise the profile of the strongest identifier (the first, which
@@ -233,7 +240,7 @@ func (p *proc) gather(ctx goka.Context, m harness.Msg[schemas.IdentityCommand]) 
 	// survives unless a limit forbids it.
 	survivor, created := cmd.Owners[0], cmd.OwnersCreated[0]
 	if survivor == "" {
-		p.h.Refuse(ctx, m.Raw, reasonBadCommand, fmt.Errorf("gather of %v found the first identifier unowned", cmd.Identifiers), cmd.Event.EventID)
+		p.h.Refuse(ctx, m.Raw, reasonBadCommand, fmt.Errorf("gather of %v found the first identifier unowned", cmd.Identifiers), cmd.EventID)
 		return
 	}
 	cmd.Op, cmd.Profile, cmd.ProfileCreated, cmd.Hop = opLink, survivor, msTime(created), 0
@@ -241,11 +248,19 @@ func (p *proc) gather(ctx goka.Context, m harness.Msg[schemas.IdentityCommand]) 
 }
 
 // resolve emits the event for profile, and starts the erasure of the
-// profile when the event asks for it.
-func (p *proc) resolve(ctx goka.Context, profile string, ev *schemas.Event) {
-	ctx.Emit(p.cfg.Topics.Resolved, profile, &schemas.ResolvedEvent{ProfileID: profile, Event: *ev, ResolvedTS: p.cfg.Now().UTC().Truncate(1e6)})
+// profile when the event asks for it. ev may be nil: raw (the event as read
+// from events.raw) is then decoded.
+func (p *proc) resolve(ctx goka.Context, profile string, ev *schemas.Event, raw []byte) {
+	if ev == nil {
+		var err error
+		if ev, err = p.cfg.Codecs.Event.DecodeTyped(raw); err != nil {
+			p.h.Refuse(ctx, raw, reasonBadCommand, fmt.Errorf("resolving an event for %s: %w", profile, err), "")
+			return
+		}
+	}
+	ctx.Emit(p.cfg.Topics.Resolved, profile, &schemas.ResolvedEvent{ProfileID: profile, Event: *ev, ResolvedTS: p.cfg.Now().UTC().Truncate(time.Millisecond)})
 	if ev.Type == "erasure_request" {
-		p.send(ctx, profileKey(profile), &schemas.IdentityCommand{Op: opErase, Event: *ev, Profile: profile})
+		p.send(ctx, profileKey(profile), &schemas.IdentityCommand{Op: opErase, EventID: ev.EventID, EventTS: ev.TS, Profile: profile})
 	}
 }
 
@@ -266,7 +281,7 @@ func (p *proc) claim(ctx goka.Context, cmd *schemas.IdentityCommand) {
 		ctx.SetValue(node)
 	default:
 		p.send(ctx, profileKey(cmd.Profile), &schemas.IdentityCommand{
-			Op: opConflict, Event: cmd.Event, Profile: node.Owner, ProfileCreated: node.OwnerCreated,
+			Op: opConflict, EventRaw: cmd.EventRaw, EventID: cmd.EventID, EventTS: cmd.EventTS, Profile: node.Owner, ProfileCreated: node.OwnerCreated,
 			Identifiers: []string{ctx.Key()},
 		})
 	}
@@ -301,7 +316,7 @@ func (p *proc) profile(ctx goka.Context, m harness.Msg[schemas.IdentityCommand],
 	}
 	cmd := m.Value
 	if int(cmd.Hop) >= p.cfg.MaxHops {
-		p.h.Refuse(ctx, m.Raw, reasonForwardLoop, fmt.Errorf("%s command forwarded %d times, last from %s", cmd.Op, cmd.Hop, ctx.Key()), cmd.Event.EventID)
+		p.h.Refuse(ctx, m.Raw, reasonForwardLoop, fmt.Errorf("%s command forwarded %d times, last from %s", cmd.Op, cmd.Hop, ctx.Key()), cmd.EventID)
 		return nil
 	}
 	fwd := *cmd
@@ -360,10 +375,10 @@ func (p *proc) link(ctx goka.Context, m harness.Msg[schemas.IdentityCommand]) {
 			}
 			kind := kindOf(id)
 			if r := p.cfg.Limits.admit(st.KindCounts, len(st.Identifiers), kind); r != nil {
-				p.refuse(ctx, st, self, id, r, &cmd.Event)
+				p.refuse(ctx, st, self, id, r, cmd)
 				changed = true
 				if owner == self {
-					p.split(ctx, id, self, &cmd.Event)
+					p.split(ctx, id, self, cmd)
 				}
 				continue
 			}
@@ -374,7 +389,7 @@ func (p *proc) link(ctx goka.Context, m harness.Msg[schemas.IdentityCommand]) {
 			if owner == self {
 				op = opRepoint
 			}
-			p.send(ctx, id, &schemas.IdentityCommand{Op: op, Event: cmd.Event, Profile: self, ProfileCreated: st.Created})
+			p.send(ctx, id, &schemas.IdentityCommand{Op: op, EventRaw: cmd.EventRaw, EventID: cmd.EventID, EventTS: cmd.EventTS, Profile: self, ProfileCreated: st.Created})
 		default:
 			if !slices.Contains(others, owner) {
 				others = append(others, owner)
@@ -385,32 +400,32 @@ func (p *proc) link(ctx goka.Context, m harness.Msg[schemas.IdentityCommand]) {
 		ctx.SetValue(st)
 	}
 	for _, q := range others {
-		p.send(ctx, profileKey(q), &schemas.IdentityCommand{Op: opMerge, Event: cmd.Event, Profile: self, ProfileCreated: st.Created, KindCounts: st.KindCounts})
+		p.send(ctx, profileKey(q), &schemas.IdentityCommand{Op: opMerge, EventRaw: cmd.EventRaw, EventID: cmd.EventID, EventTS: cmd.EventTS, Profile: self, ProfileCreated: st.Created, KindCounts: st.KindCounts})
 	}
-	if cmd.Event.EventID != "" {
-		p.resolve(ctx, self, &cmd.Event)
+	if len(cmd.EventRaw) > 0 {
+		p.resolve(ctx, self, nil, cmd.EventRaw)
 	}
 }
 
 // split gives an identifier that points to this profile but that the
 // profile cannot hold (it reached it through a merge that raced with its
 // registration) a profile of its own.
-func (p *proc) split(ctx goka.Context, id, self string, ev *schemas.Event) {
+func (p *proc) split(ctx goka.Context, id, self string, cmd *schemas.IdentityCommand) {
 	np := newProfileID(id, "split|"+self)
 	p.created()
-	p.send(ctx, id, &schemas.IdentityCommand{Op: opRepoint, Event: *ev, Profile: np, ProfileCreated: ev.TS})
+	p.send(ctx, id, &schemas.IdentityCommand{Op: opRepoint, EventID: cmd.EventID, EventTS: cmd.EventTS, Profile: np, ProfileCreated: cmd.EventTS})
 	p.send(ctx, profileKey(np), &schemas.IdentityCommand{
-		Op: opLink, Profile: np, ProfileCreated: ev.TS,
-		Identifiers: []string{id}, Owners: []string{np}, OwnersCreated: []int64{toMillis(ev.TS)},
+		Op: opLink, Profile: np, ProfileCreated: cmd.EventTS,
+		Identifiers: []string{id}, Owners: []string{np}, OwnersCreated: []int64{toMillis(cmd.EventTS)},
 	})
 }
 
 // refuse records a link that a limit refused.
-func (p *proc) refuse(ctx goka.Context, st *schemas.IdentityNode, profile, identifier string, r *refusal, ev *schemas.Event) {
+func (p *proc) refuse(ctx goka.Context, st *schemas.IdentityNode, profile, identifier string, r *refusal, cause *schemas.IdentityCommand) {
 	st.Refused++
 	ctx.Emit(p.cfg.Topics.Audit, profile, &schemas.IdentityAudit{
 		ProfileID: profile, Identifier: identifier, Kind: r.kind, Limit: int32(r.limit), Existing: int32(r.existing),
-		EventID: ev.EventID, Reason: r.reason, TS: ev.TS,
+		EventID: cause.EventID, Reason: r.reason, TS: cause.EventTS,
 	})
 	if m := p.cfg.Metrics; m != nil {
 		m.Refused.WithLabelValues(r.reason, r.kind).Inc()
@@ -434,7 +449,7 @@ func (p *proc) conflict(ctx goka.Context, m harness.Msg[schemas.IdentityCommand]
 	}
 	ctx.SetValue(st)
 	if cmd.Profile != self {
-		p.send(ctx, profileKey(cmd.Profile), &schemas.IdentityCommand{Op: opMerge, Event: cmd.Event, Profile: self, ProfileCreated: st.Created, KindCounts: st.KindCounts})
+		p.send(ctx, profileKey(cmd.Profile), &schemas.IdentityCommand{Op: opMerge, EventRaw: cmd.EventRaw, EventID: cmd.EventID, EventTS: cmd.EventTS, Profile: self, ProfileCreated: st.Created, KindCounts: st.KindCounts})
 	}
 }
 
@@ -456,21 +471,21 @@ func (p *proc) merge(ctx goka.Context, m harness.Msg[schemas.IdentityCommand]) {
 	}
 	if older(st.Created, self, cmd.ProfileCreated, cmd.Profile) {
 		// This profile is the older one: the other merges into it.
-		p.send(ctx, profileKey(cmd.Profile), &schemas.IdentityCommand{Op: opMerge, Event: cmd.Event, Profile: self, ProfileCreated: st.Created, KindCounts: st.KindCounts})
+		p.send(ctx, profileKey(cmd.Profile), &schemas.IdentityCommand{Op: opMerge, EventRaw: cmd.EventRaw, EventID: cmd.EventID, EventTS: cmd.EventTS, Profile: self, ProfileCreated: st.Created, KindCounts: st.KindCounts})
 		if ctx.Value() == nil {
 			ctx.SetValue(st)
 		}
 		return
 	}
 	if r := p.cfg.Limits.union(st.KindCounts, cmd.KindCounts); r != nil {
-		p.refuse(ctx, st, cmd.Profile, profileKey(self), r, &cmd.Event)
+		p.refuse(ctx, st, cmd.Profile, profileKey(self), r, cmd)
 		ctx.SetValue(st)
 		return
 	}
 	st.MergedInto = cmd.Profile
 	ctx.SetValue(st)
 	p.send(ctx, profileKey(cmd.Profile), &schemas.IdentityCommand{
-		Op: opAbsorb, Event: cmd.Event, Profile: self, ProfileCreated: st.Created,
+		Op: opAbsorb, EventRaw: cmd.EventRaw, EventID: cmd.EventID, EventTS: cmd.EventTS, Profile: self, ProfileCreated: st.Created,
 		Identifiers: st.Identifiers, KindCounts: st.KindCounts,
 	})
 }
@@ -494,9 +509,9 @@ func (p *proc) absorb(ctx goka.Context, m harness.Msg[schemas.IdentityCommand]) 
 	}
 	if r := p.cfg.Limits.union(st.KindCounts, add); r != nil {
 		// This profile gained identifiers since the merge was agreed.
-		p.refuse(ctx, st, self, profileKey(cmd.Profile), r, &cmd.Event)
+		p.refuse(ctx, st, self, profileKey(cmd.Profile), r, cmd)
 		ctx.SetValue(st)
-		p.send(ctx, profileKey(cmd.Profile), &schemas.IdentityCommand{Op: opRevive, Event: cmd.Event, Profile: self})
+		p.send(ctx, profileKey(cmd.Profile), &schemas.IdentityCommand{Op: opRevive, EventRaw: cmd.EventRaw, EventID: cmd.EventID, EventTS: cmd.EventTS, Profile: self})
 		return
 	}
 	var kept []string
@@ -515,14 +530,14 @@ func (p *proc) absorb(ctx goka.Context, m harness.Msg[schemas.IdentityCommand]) 
 	}
 	ctx.SetValue(st)
 	ctx.Emit(p.cfg.Topics.Merges, cmd.Profile, &schemas.ProfileMerge{
-		Absorbed: cmd.Profile, Survivor: self, CauseEventID: cmd.Event.EventID, Reason: "link",
-		TS: cmd.Event.TS, Identifiers: cmd.Identifiers,
+		Absorbed: cmd.Profile, Survivor: self, CauseEventID: cmd.EventID, Reason: "link",
+		TS: cmd.EventTS, Identifiers: cmd.Identifiers,
 	})
 	if m := p.cfg.Metrics; m != nil {
 		m.Merges.Inc()
 	}
 	for _, id := range kept {
-		p.send(ctx, id, &schemas.IdentityCommand{Op: opRepoint, Event: cmd.Event, Profile: self, ProfileCreated: st.Created})
+		p.send(ctx, id, &schemas.IdentityCommand{Op: opRepoint, EventRaw: cmd.EventRaw, EventID: cmd.EventID, EventTS: cmd.EventTS, Profile: self, ProfileCreated: st.Created})
 	}
 }
 
@@ -549,10 +564,10 @@ func (p *proc) erase(ctx goka.Context, m harness.Msg[schemas.IdentityCommand]) {
 	}
 	self := profileID(ctx)
 	for _, id := range st.Identifiers {
-		p.send(ctx, id, &schemas.IdentityCommand{Op: opForget, Event: cmd.Event, Profile: self})
+		p.send(ctx, id, &schemas.IdentityCommand{Op: opForget, EventRaw: cmd.EventRaw, EventID: cmd.EventID, EventTS: cmd.EventTS, Profile: self})
 	}
 	ctx.Emit(p.cfg.Topics.Erasures, self, &schemas.ErasureConfirmation{
-		ProfileID: self, Identifiers: st.Identifiers, RequestedEventID: cmd.Event.EventID,
+		ProfileID: self, Identifiers: st.Identifiers, RequestedEventID: cmd.EventID,
 		Stage: "identity", Tables: []string{string(p.cfg.Group) + "-table"}, TS: p.cfg.Now().UTC().Truncate(1e6),
 	})
 	ctx.Delete()
