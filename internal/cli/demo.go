@@ -131,7 +131,9 @@ func (a *app) demo(ctx context.Context, o demoOpts) error {
 	go func() { procDone <- a.runProcessors(pctx, c, codecs, names, stateDir, reg, dl, health) }()
 	defer func() {
 		stopProcs()
-		<-procDone
+		if err := <-procDone; err != nil {
+			a.log.Warn("processors stopped with an error", "err", err)
+		}
 	}()
 	rst, err := a.replayFile(ctx, c, codecs, input, replay.Config{
 		HashKey: []byte(demoHashKey), Ingest: ingest.DefaultConfig(),

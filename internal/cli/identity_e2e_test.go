@@ -5,8 +5,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -50,26 +48,7 @@ func startPipeline(t *testing.T) *pipeline {
 // startPipelineB starts the embedded broker and registry only.
 func startPipelineB(t testing.TB) *pipeline {
 	t.Helper()
-	ctx := context.Background()
-	dir := t.TempDir()
-	a := &app{stdout: io.Discard, stderr: io.Discard, log: slog.New(slog.DiscardHandler)}
-	e, err := a.startEmbedded(ctx, dir, "127.0.0.1:0", "127.0.0.1:0", 8)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(e.close)
-	d := topology.DefaultCatalog()
-	c, err := dial(ctx, Settings{Brokers: e.brokers(), Registry: e.registry.URL(), Prefix: d.Prefix, Partitions: d.Partitions, Replication: d.Replication}, a.log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	codecs, err := c.setup(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &pipeline{t: t, a: a, c: c, codecs: codecs, state: filepath.Join(dir, "state")}
-	t.Cleanup(p.stop)
-	return p
+	return startPipelineWith(t, topology.DefaultCatalog().Partitions)
 }
 
 // start runs the processors in the background.

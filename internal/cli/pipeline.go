@@ -80,7 +80,9 @@ func identityLookup(ctx context.Context, c *conn, codecs *topology.Codecs, state
 	go func() { done <- v.Run(vctx) }()
 	stop := func() {
 		cancel()
-		<-done
+		if err := <-done; err != nil {
+			c.log.Warn("identity view stopped with an error", "err", err)
+		}
 	}
 	for !v.Recovered() {
 		select {
