@@ -101,6 +101,9 @@ func EnsureTopics(ctx context.Context, cl *kgo.Client, specs []TopicSpec) ([]str
 			created = append(created, s.Name)
 		}
 	}
+	if err := waitLeaders(ctx, cl, created); err != nil {
+		return created, err
+	}
 	if len(existing) == 0 {
 		return created, nil
 	}
@@ -157,6 +160,45 @@ func listTopics(ctx context.Context, cl *kgo.Client, names []string) (kadm.Topic
 		out[*t.Topic] = d
 	}
 	return out, nil
+}
+
+// waitLeaders waits until every partition of the named topics has a
+// leader, so that producing right after creation does not fail.
+func waitLeaders(ctx context.Context, cl *kgo.Client, names []string) error {
+	if len(names) == 0 {
+		return nil
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		d, err := listTopics(ctx, cl, names)
+		if err != nil {
+			return err
+		}
+		ready := true
+		for _, n := range names {
+			td, ok := d[n]
+			if !ok || td.Err != nil || len(td.Partitions) == 0 {
+				ready = false
+				break
+			}
+			for _, p := range td.Partitions {
+				if p.Leader < 0 {
+					ready = false
+				}
+			}
+		}
+		if ready {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("created topics %v have no leader after 30s", names)
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("waiting for leaders of %v: %w", names, ctx.Err())
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
 }
 
 // visiblePartitions waits until metadata shows topic and returns its

@@ -50,10 +50,17 @@ func PartitionAgreement(t testing.TB, cfg *kafka.Config, prefix string) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	emitErrs := make(chan error, len(keys))
 	for _, k := range keys {
-		if _, err := em.Emit(k, k); err != nil {
+		pr, err := em.Emit(k, k)
+		if err != nil {
 			t.Fatal(err)
 		}
+		pr.Then(func(err error) {
+			if err != nil {
+				emitErrs <- fmt.Errorf("goka emitter lost key %s: %w", k, err)
+			}
+		})
 		cl.Produce(ctx, &kgo.Record{Topic: franzTopic, Key: []byte(k), Value: []byte(k)}, func(_ *kgo.Record, err error) {
 			if err != nil {
 				t.Errorf("producing %s: %v", k, err)
@@ -61,6 +68,10 @@ func PartitionAgreement(t testing.TB, cfg *kafka.Config, prefix string) {
 		})
 	}
 	if err := em.Finish(); err != nil {
+		t.Fatal(err)
+	}
+	close(emitErrs)
+	for err := range emitErrs {
 		t.Fatal(err)
 	}
 	if err := cl.Flush(ctx); err != nil {

@@ -1,0 +1,199 @@
+//go:build integration
+
+package integration
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/lovoo/goka"
+	"github.com/lovoo/goka/storage"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/sr"
+
+	"github.com/activa-dev/activa/internal/kafka"
+	"github.com/activa-dev/activa/internal/pii"
+	"github.com/activa-dev/activa/loadtest/gen"
+	"github.com/activa-dev/activa/loadtest/score"
+	"github.com/activa-dev/activa/processors/identity"
+	"github.com/activa-dev/activa/schemas"
+	"github.com/activa-dev/activa/topology"
+)
+
+const hashKey = "0123456789abcdef-integration"
+
+// buildActiva builds the activa binary for tests that run it as a process.
+func buildActiva(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "activa")
+	cmd := exec.Command("go", "build", "-o", bin, "./cmd/activa")
+	cmd.Dir = ".."
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("building activa: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// waitQuiet waits until group has committed everything of its inputs.
+func waitQuiet(t *testing.T, cfg *kafka.Config, group string) {
+	t.Helper()
+	cl, err := cfg.NewClient()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	quiet := 0
+	for quiet < 2 {
+		lags, err := kafka.Lag(ctx, cl, group)
+		total, known := int64(0), false
+		if err == nil {
+			for _, n := range lags[group] {
+				total += n
+				known = true
+			}
+		}
+		if known && total == 0 {
+			quiet++
+		} else {
+			quiet = 0
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("group %s did not catch up: lag %v (%v)", group, lags, err)
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+// TestIntegrationIdentity runs `activa run` against Apache Kafka, replays a
+// generated population, and grades the identity tables against its truth.
+func TestIntegrationIdentity(t *testing.T) {
+	b, regURL, p := brokers(t), registryForTest(t), prefix(t)
+	bin := buildActiva(t)
+	dir := t.TempDir()
+	in, truthPath := filepath.Join(dir, "pop.jsonl"), filepath.Join(dir, "truth.json")
+	activa(t, "gen", "--profiles", "500", "--days", "3", "--seed", "7", "--out", in, "--truth", truthPath, "--no-progress")
+	conn := []string{"--brokers", b, "--registry", regURL, "--prefix", p, "--partitions", "4"}
+
+	run := exec.Command(bin, append([]string{"run", "--state-dir", filepath.Join(dir, "state"), "--log-level", "warn"}, conn...)...)
+	run.Stdout, run.Stderr = os.Stderr, os.Stderr
+	if err := run.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		_ = run.Process.Signal(syscall.SIGTERM)
+		if err := run.Wait(); err != nil {
+			t.Errorf("activa run did not stop cleanly: %v", err)
+		}
+	}()
+	out := activa(t, append([]string{"replay", in, "--hash-key", hashKey, "--no-progress"}, conn...)...)
+	m := regexp.MustCompile(`(\d+) events produced`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("replay output %q", out)
+	}
+	produced, _ := strconv.Atoi(m[1])
+	kc := &kafka.Config{Brokers: []string{b}}
+	waitQuiet(t, kc, p+"identity")
+
+	// Read the identity table through a view, as the profile API will.
+	ctx := context.Background()
+	rc, err := sr.NewClient(sr.URLs(regURL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat := topology.DefaultCatalog()
+	cat.Prefix, cat.Partitions = p, 4
+	codecs, err := topology.RegisterSchemas(ctx, rc, cat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	node, err := topology.Typed[schemas.IdentityNode](codecs, topology.IdentityTable)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vopts, err := kc.GokaViewOptions()
+	if err != nil {
+		t.Fatal(err)
+	}
+	view, err := goka.NewView(kc.Brokers, goka.Table(cat.Name(topology.IdentityTable)), node, append(vopts, goka.WithViewStorageBuilder(storage.MemoryBuilder()))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vctx, stop := context.WithCancel(ctx)
+	vdone := make(chan error, 1)
+	go func() { vdone <- view.Run(vctx) }()
+	defer func() { stop(); <-vdone }()
+	for !view.Recovered() {
+		time.Sleep(100 * time.Millisecond)
+	}
+	lookup := identity.NewLookup(identity.ViewGetter(view))
+	f, err := os.Open(truthPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	truth, err := gen.ReadTruth(f)
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := pii.New([]byte(hashKey))
+	if err != nil {
+		t.Fatal(err)
+	}
+	grade, err := score.IdentityPairs(truth, h, func(k string) (string, error) {
+		prof, err := lookup.Profile(k)
+		if err != nil {
+			return "", nil //nolint:nilerr // an unknown identifier has no profile
+		}
+		return prof, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("identity on Apache Kafka: %s", grade)
+	if grade.Precision() < 0.999 || grade.Recall() < 0.99 {
+		t.Errorf("precision %.5f (want >= 0.999), recall %.5f (want >= 0.99)", grade.Precision(), grade.Recall())
+	}
+
+	// Every accepted event was resolved, once.
+	resolved := p + "events.resolved"
+	cons, err := kc.NewClient(kgo.ConsumeTopics(resolved), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cons.Close()
+	rcodec, err := topology.Typed[schemas.ResolvedEvent](codecs, topology.EventsResolved)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := map[string]int{}
+	rctx, rcancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer rcancel()
+	for len(ids) < produced {
+		fs := cons.PollFetches(rctx)
+		if err := fs.Err0(); err != nil {
+			t.Fatalf("reading %s: %d of %d events: %v", resolved, len(ids), produced, err)
+		}
+		fs.EachRecord(func(r *kgo.Record) {
+			ev, err := rcodec.DecodeTyped(r.Value)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids[ev.Event.EventID]++
+		})
+	}
+	for id, n := range ids {
+		if n != 1 {
+			t.Errorf("event %s resolved %d times", id, n)
+		}
+	}
+}
