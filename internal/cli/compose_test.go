@@ -94,7 +94,7 @@ func commands(t *testing.T) *cobra.Command {
 	root.PersistentFlags().String("config", "", "")
 	root.PersistentFlags().String("log-level", "", "")
 	root.PersistentFlags().String("log-format", "", "")
-	root.AddCommand(a.demoCmd(), a.brokerCmd(), a.runCmd(), a.genCmd(), a.replayCmd(), a.tailCmd(), a.topologyCmd())
+	root.AddCommand(a.demoCmd(), a.brokerCmd(), a.runCmd(), a.genCmd(), a.replayCmd(), a.tailCmd(), a.topologyCmd(), a.lookupCmd())
 	return root
 }
 

@@ -8,6 +8,8 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -242,6 +244,35 @@ func TestIdentityEndToEnd(t *testing.T) {
 	}
 	first := p.grade(truth)
 	checkGrade(t, "in order", first)
+
+	// The lookup command answers from the same tables.
+	var someone string
+	for _, person := range truth.Persons {
+		if person.Customer != "" && person.ErasedAt.IsZero() && len(person.Linked) == 1 && len(person.Linked[0]) > 2 {
+			someone = "customer:" + person.Customer
+			break
+		}
+	}
+	code, out, errs := run(t, "lookup", someone, "cookie:nobody", "--brokers", p.c.kc.Brokers[0], "--registry", p.c.s.Registry)
+	if code != 0 {
+		t.Fatalf("lookup: %d %s", code, errs)
+	}
+	type answer struct {
+		Query, Profile, Error string
+		Identifiers           []string
+	}
+	var answers []answer
+	dec := json.NewDecoder(strings.NewReader(out))
+	for dec.More() {
+		var a answer
+		if err := dec.Decode(&a); err != nil {
+			t.Fatal(err)
+		}
+		answers = append(answers, a)
+	}
+	if len(answers) != 2 || answers[0].Profile == "" || !slices.Contains(answers[0].Identifiers, someone) || answers[1].Error == "" {
+		t.Fatalf("lookup answered %+v", answers)
+	}
 
 	p.replay(path)
 	n2, ids2 := p.resolved()
