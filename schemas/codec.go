@@ -85,6 +85,13 @@ func (c *Codec[T]) add(id int, text string, writer bool) error {
 			if len(rest) != 0 {
 				return fmt.Errorf("%d trailing bytes after the record", len(rest))
 			}
+			if nd, ok := v.(nativeDecoder); ok {
+				m, ok := n.(map[string]any)
+				if !ok {
+					return fmt.Errorf("want record, got %T", n)
+				}
+				return nd.avroFromNative(m)
+			}
 			return fromNative(n, reflect.ValueOf(v).Elem())
 		}),
 	}
@@ -107,7 +114,8 @@ func (c *Codec[T]) ID() int { return c.id }
 // Subject is the registry subject of this codec.
 func (c *Codec[T]) Subject() string { return c.subject }
 
-// Encode encodes v, a T or *T, with the Confluent header.
+// Encode encodes v, a T or *T, with the Confluent header; an Encoded value
+// is returned as it is.
 func (c *Codec[T]) Encode(v any) ([]byte, error) {
 	return c.AppendEncode(nil, v)
 }
@@ -116,6 +124,8 @@ func (c *Codec[T]) Encode(v any) ([]byte, error) {
 func (c *Codec[T]) AppendEncode(b []byte, v any) ([]byte, error) {
 	var p *T
 	switch x := v.(type) {
+	case Encoded:
+		return append(b, x...), nil
 	case *T:
 		p = x
 	case T:

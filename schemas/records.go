@@ -306,6 +306,7 @@ type IdentityCommand struct {
 	Op             string           `avro:"op" json:"op"`
 	EventRaw       []byte           `avro:"event_raw" json:"event_raw"`
 	EventID        string           `avro:"event_id" json:"event_id"`
+	EventType      string           `avro:"event_type" json:"event_type"`
 	EventTS        time.Time        `avro:"event_ts" json:"event_ts"`
 	Partition      int32            `avro:"partition" json:"partition"`
 	Offset         int64            `avro:"offset" json:"offset"`

@@ -116,7 +116,7 @@ func fullIdentityNode() IdentityNode {
 
 func fullIdentityCommand() IdentityCommand {
 	return IdentityCommand{
-		Op: "gather", EventRaw: []byte{0, 0, 0, 0, 1, 2}, EventID: "e-9", EventTS: ms(1_793_613_600_500), Partition: 2, Offset: 99, Profile: "p-1", ProfileCreated: ms(1_793_613_600_000),
+		Op: "gather", EventRaw: []byte{0, 0, 0, 0, 1, 2}, EventID: "e-9", EventType: "login", EventTS: ms(1_793_613_600_500), Partition: 2, Offset: 99, Profile: "p-1", ProfileCreated: ms(1_793_613_600_000),
 		Identifiers: []string{"cookie:c-1", "device:d-1"}, Owners: []string{"p-1", ""}, OwnersCreated: []int64{1_793_613_600_000, 0},
 		KindCounts: map[string]int32{"cookie": 1}, Hop: 1,
 	}

@@ -93,7 +93,7 @@ func (p *proc) onEvent(ctx goka.Context, m harness.Msg[schemas.Event]) {
 		// Keyed by a placeholder: the event belongs to its strongest real
 		// identifier, which remembers it.
 		p.send(ctx, ids[0], &schemas.IdentityCommand{
-			Op: opRoute, EventRaw: m.Raw, EventID: ev.EventID, EventTS: ev.TS, Partition: ctx.Partition(), Offset: ctx.Offset(),
+			Op: opRoute, EventRaw: m.Raw, EventID: ev.EventID, EventType: ev.Type, EventTS: ev.TS, Partition: ctx.Partition(), Offset: ctx.Offset(),
 		})
 		return
 	}
@@ -185,7 +185,7 @@ func (p *proc) route(ctx goka.Context, ev *schemas.Event, raw []byte, ids []stri
 		ctx.SetValue(node)
 	}
 	if len(ids) == 1 {
-		p.resolve(ctx, node.Owner, ev, raw)
+		p.resolve(ctx, node.Owner, ev.EventID, ev.Type, raw)
 		return
 	}
 	order := make([]string, 0, len(ids))
@@ -199,7 +199,7 @@ func (p *proc) route(ctx goka.Context, ev *schemas.Event, raw []byte, ids []stri
 	created := make([]int64, len(order))
 	owners[0], created[0] = node.Owner, millis(node)
 	p.send(ctx, order[1], &schemas.IdentityCommand{
-		Op: opGather, EventRaw: raw, EventID: ev.EventID, EventTS: ev.TS, Partition: partition, Offset: offset,
+		Op: opGather, EventRaw: raw, EventID: ev.EventID, EventType: ev.Type, EventTS: ev.TS, Partition: partition, Offset: offset,
 		Identifiers: order, Owners: owners, OwnersCreated: created, Hop: 1,
 	})
 }
@@ -230,7 +230,7 @@ func (p *proc) gather(ctx goka.Context, m harness.Msg[schemas.IdentityCommand]) 
 		}
 	}
 	if agree {
-		p.resolve(ctx, cmd.Owners[0], nil, cmd.EventRaw)
+		p.resolve(ctx, cmd.Owners[0], cmd.EventID, cmd.EventType, cmd.EventRaw)
 		return
 	}
 	// Otherwise the profile of the strongest identifier (the first, which
@@ -247,20 +247,25 @@ func (p *proc) gather(ctx goka.Context, m harness.Msg[schemas.IdentityCommand]) 
 	p.send(ctx, profileKey(survivor), cmd)
 }
 
-// resolve emits the event for profile, and starts the erasure of the
-// profile when the event asks for it. ev may be nil: raw (the event as read
-// from events.raw) is then decoded.
-func (p *proc) resolve(ctx goka.Context, profile string, ev *schemas.Event, raw []byte) {
-	if ev == nil {
-		var err error
-		if ev, err = p.cfg.Codecs.Event.DecodeTyped(raw); err != nil {
-			p.h.Refuse(ctx, raw, reasonBadCommand, fmt.Errorf("resolving an event for %s: %w", profile, err), "")
+// resolve emits the event, given as read from events.raw, for profile, and
+// starts the erasure of the profile when the event asks for it. The
+// resolved record is spliced from the raw event without decoding it when
+// the event was written with the current schema.
+func (p *proc) resolve(ctx goka.Context, profile, eventID, eventType string, raw []byte) {
+	now := p.cfg.Now().UTC().Truncate(time.Millisecond)
+	c := p.cfg.Codecs
+	if b, ok := schemas.AppendResolved(nil, c.Resolved.ID(), c.Event.ID(), profile, raw, now); ok {
+		ctx.Emit(p.cfg.Topics.Resolved, profile, schemas.Encoded(b))
+	} else {
+		ev, err := c.Event.DecodeTyped(raw)
+		if err != nil {
+			p.h.Refuse(ctx, raw, reasonBadCommand, fmt.Errorf("resolving event %s for %s: %w", eventID, profile, err), eventID)
 			return
 		}
+		ctx.Emit(p.cfg.Topics.Resolved, profile, &schemas.ResolvedEvent{ProfileID: profile, Event: *ev, ResolvedTS: now})
 	}
-	ctx.Emit(p.cfg.Topics.Resolved, profile, &schemas.ResolvedEvent{ProfileID: profile, Event: *ev, ResolvedTS: p.cfg.Now().UTC().Truncate(time.Millisecond)})
-	if ev.Type == "erasure_request" {
-		p.send(ctx, profileKey(profile), &schemas.IdentityCommand{Op: opErase, EventID: ev.EventID, EventTS: ev.TS, Profile: profile})
+	if eventType == "erasure_request" {
+		p.send(ctx, profileKey(profile), &schemas.IdentityCommand{Op: opErase, EventID: eventID, EventType: eventType, Profile: profile})
 	}
 }
 
@@ -281,7 +286,7 @@ func (p *proc) claim(ctx goka.Context, cmd *schemas.IdentityCommand) {
 		ctx.SetValue(node)
 	default:
 		p.send(ctx, profileKey(cmd.Profile), &schemas.IdentityCommand{
-			Op: opConflict, EventRaw: cmd.EventRaw, EventID: cmd.EventID, EventTS: cmd.EventTS, Profile: node.Owner, ProfileCreated: node.OwnerCreated,
+			Op: opConflict, EventRaw: cmd.EventRaw, EventID: cmd.EventID, EventType: cmd.EventType, EventTS: cmd.EventTS, Profile: node.Owner, ProfileCreated: node.OwnerCreated,
 			Identifiers: []string{ctx.Key()},
 		})
 	}
@@ -389,7 +394,7 @@ func (p *proc) link(ctx goka.Context, m harness.Msg[schemas.IdentityCommand]) {
 			if owner == self {
 				op = opRepoint
 			}
-			p.send(ctx, id, &schemas.IdentityCommand{Op: op, EventRaw: cmd.EventRaw, EventID: cmd.EventID, EventTS: cmd.EventTS, Profile: self, ProfileCreated: st.Created})
+			p.send(ctx, id, &schemas.IdentityCommand{Op: op, EventRaw: cmd.EventRaw, EventID: cmd.EventID, EventType: cmd.EventType, EventTS: cmd.EventTS, Profile: self, ProfileCreated: st.Created})
 		default:
 			if !slices.Contains(others, owner) {
 				others = append(others, owner)
@@ -400,10 +405,10 @@ func (p *proc) link(ctx goka.Context, m harness.Msg[schemas.IdentityCommand]) {
 		ctx.SetValue(st)
 	}
 	for _, q := range others {
-		p.send(ctx, profileKey(q), &schemas.IdentityCommand{Op: opMerge, EventRaw: cmd.EventRaw, EventID: cmd.EventID, EventTS: cmd.EventTS, Profile: self, ProfileCreated: st.Created, KindCounts: st.KindCounts})
+		p.send(ctx, profileKey(q), &schemas.IdentityCommand{Op: opMerge, EventRaw: cmd.EventRaw, EventID: cmd.EventID, EventType: cmd.EventType, EventTS: cmd.EventTS, Profile: self, ProfileCreated: st.Created, KindCounts: st.KindCounts})
 	}
 	if len(cmd.EventRaw) > 0 {
-		p.resolve(ctx, self, nil, cmd.EventRaw)
+		p.resolve(ctx, self, cmd.EventID, cmd.EventType, cmd.EventRaw)
 	}
 }
 
@@ -449,7 +454,7 @@ func (p *proc) conflict(ctx goka.Context, m harness.Msg[schemas.IdentityCommand]
 	}
 	ctx.SetValue(st)
 	if cmd.Profile != self {
-		p.send(ctx, profileKey(cmd.Profile), &schemas.IdentityCommand{Op: opMerge, EventRaw: cmd.EventRaw, EventID: cmd.EventID, EventTS: cmd.EventTS, Profile: self, ProfileCreated: st.Created, KindCounts: st.KindCounts})
+		p.send(ctx, profileKey(cmd.Profile), &schemas.IdentityCommand{Op: opMerge, EventRaw: cmd.EventRaw, EventID: cmd.EventID, EventType: cmd.EventType, EventTS: cmd.EventTS, Profile: self, ProfileCreated: st.Created, KindCounts: st.KindCounts})
 	}
 }
 
@@ -471,7 +476,7 @@ func (p *proc) merge(ctx goka.Context, m harness.Msg[schemas.IdentityCommand]) {
 	}
 	if older(st.Created, self, cmd.ProfileCreated, cmd.Profile) {
 		// This profile is the older one: the other merges into it.
-		p.send(ctx, profileKey(cmd.Profile), &schemas.IdentityCommand{Op: opMerge, EventRaw: cmd.EventRaw, EventID: cmd.EventID, EventTS: cmd.EventTS, Profile: self, ProfileCreated: st.Created, KindCounts: st.KindCounts})
+		p.send(ctx, profileKey(cmd.Profile), &schemas.IdentityCommand{Op: opMerge, EventRaw: cmd.EventRaw, EventID: cmd.EventID, EventType: cmd.EventType, EventTS: cmd.EventTS, Profile: self, ProfileCreated: st.Created, KindCounts: st.KindCounts})
 		if ctx.Value() == nil {
 			ctx.SetValue(st)
 		}
@@ -485,7 +490,7 @@ func (p *proc) merge(ctx goka.Context, m harness.Msg[schemas.IdentityCommand]) {
 	st.MergedInto = cmd.Profile
 	ctx.SetValue(st)
 	p.send(ctx, profileKey(cmd.Profile), &schemas.IdentityCommand{
-		Op: opAbsorb, EventRaw: cmd.EventRaw, EventID: cmd.EventID, EventTS: cmd.EventTS, Profile: self, ProfileCreated: st.Created,
+		Op: opAbsorb, EventRaw: cmd.EventRaw, EventID: cmd.EventID, EventType: cmd.EventType, EventTS: cmd.EventTS, Profile: self, ProfileCreated: st.Created,
 		Identifiers: st.Identifiers, KindCounts: st.KindCounts,
 	})
 }
@@ -511,7 +516,7 @@ func (p *proc) absorb(ctx goka.Context, m harness.Msg[schemas.IdentityCommand]) 
 		// This profile gained identifiers since the merge was agreed.
 		p.refuse(ctx, st, self, profileKey(cmd.Profile), r, cmd)
 		ctx.SetValue(st)
-		p.send(ctx, profileKey(cmd.Profile), &schemas.IdentityCommand{Op: opRevive, EventRaw: cmd.EventRaw, EventID: cmd.EventID, EventTS: cmd.EventTS, Profile: self})
+		p.send(ctx, profileKey(cmd.Profile), &schemas.IdentityCommand{Op: opRevive, EventRaw: cmd.EventRaw, EventID: cmd.EventID, EventType: cmd.EventType, EventTS: cmd.EventTS, Profile: self})
 		return
 	}
 	var kept []string
@@ -537,7 +542,7 @@ func (p *proc) absorb(ctx goka.Context, m harness.Msg[schemas.IdentityCommand]) 
 		m.Merges.Inc()
 	}
 	for _, id := range kept {
-		p.send(ctx, id, &schemas.IdentityCommand{Op: opRepoint, EventRaw: cmd.EventRaw, EventID: cmd.EventID, EventTS: cmd.EventTS, Profile: self, ProfileCreated: st.Created})
+		p.send(ctx, id, &schemas.IdentityCommand{Op: opRepoint, EventRaw: cmd.EventRaw, EventID: cmd.EventID, EventType: cmd.EventType, EventTS: cmd.EventTS, Profile: self, ProfileCreated: st.Created})
 	}
 }
 
@@ -564,7 +569,7 @@ func (p *proc) erase(ctx goka.Context, m harness.Msg[schemas.IdentityCommand]) {
 	}
 	self := profileID(ctx)
 	for _, id := range st.Identifiers {
-		p.send(ctx, id, &schemas.IdentityCommand{Op: opForget, EventRaw: cmd.EventRaw, EventID: cmd.EventID, EventTS: cmd.EventTS, Profile: self})
+		p.send(ctx, id, &schemas.IdentityCommand{Op: opForget, EventRaw: cmd.EventRaw, EventID: cmd.EventID, EventType: cmd.EventType, EventTS: cmd.EventTS, Profile: self})
 	}
 	ctx.Emit(p.cfg.Topics.Erasures, self, &schemas.ErasureConfirmation{
 		ProfileID: self, Identifiers: st.Identifiers, RequestedEventID: cmd.EventID,
