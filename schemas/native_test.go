@@ -10,9 +10,9 @@ import (
 // reflection gives, for a full and for an empty value.
 func TestNativeFastPathsMatchReflection(t *testing.T) {
 	cases := []struct {
-		name      string
+		name       string
 		full, zero any // pointers
-		fresh     func() any
+		fresh      func() any
 	}{
 		{"IdentityNode", ptr(fullIdentityNode()), &IdentityNode{}, func() any { return new(IdentityNode) }},
 		{"IdentityCommand", ptr(fullIdentityCommand()), &IdentityCommand{}, func() any { return new(IdentityCommand) }},
