@@ -12,6 +12,8 @@ import (
 
 	"github.com/lovoo/goka"
 	"github.com/lovoo/goka/storage"
+	"github.com/syndtr/goleveldb/leveldb/filter"
+	"github.com/syndtr/goleveldb/leveldb/opt"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
 
@@ -113,7 +115,7 @@ func (a *app) runProcessors(ctx context.Context, c *conn, codecs *topology.Codec
 			return fmt.Errorf("defining processor %s: %w", p.Name, err)
 		}
 		dir := filepath.Join(stateDir, string(g.Group()))
-		popts := append(slices.Clone(opts), goka.WithStorageBuilder(storage.DefaultBuilder(dir)))
+		popts := append(slices.Clone(opts), goka.WithStorageBuilder(stateStorage(dir)))
 		proc, err := goka.NewProcessor(c.kc.Brokers, g, popts...)
 		if err != nil {
 			return fmt.Errorf("creating processor %s: %w", p.Name, err)
@@ -160,6 +162,13 @@ func (a *app) runProcessors(ctx context.Context, c *conn, codecs *topology.Codec
 	a.log.Info("processors running", "groups", groups, "state_dir", stateDir)
 	wg.Wait()
 	return errors.Join(errs...)
+}
+
+// stateStorage is the local store of a processor's table partitions:
+// LevelDB with bloom filters, since many lookups of an identity graph are
+// for keys that do not exist yet.
+func stateStorage(dir string) storage.Builder {
+	return storage.BuilderWithOptions(dir, &opt.Options{Filter: filter.NewBloomFilter(10)})
 }
 
 // gokaLogger sends goka's log lines to slog at debug level.
