@@ -90,7 +90,7 @@ func (p *pipeline) replayOnly(path string) replay.Stats {
 func (p *pipeline) replay(path string) replay.Stats {
 	p.t.Helper()
 	st := p.replayOnly(path)
-	if err := waitCaughtUp(context.Background(), p.c, []string{p.c.cat.Name("identity")}, 5*time.Minute); err != nil {
+	if err := waitCaughtUp(context.Background(), p.c, []string{p.c.cat.Name("identity")}, 30*time.Minute); err != nil {
 		p.t.Fatal(err)
 	}
 	return st
@@ -234,8 +234,11 @@ func checkGrade(t *testing.T, what string, g score.Pairs) {
 // broker into the identity processor, then replays it a second time: every
 // accepted event is resolved exactly once, and the clustering of
 // identifiers matches the truth.
+//
+// ACTIVA_E2E_PROFILES and ACTIVA_E2E_DAYS size the population (default 1000
+// persons over 5 days; the acceptance figures use 20000 over 14).
 func TestIdentityEndToEnd(t *testing.T) {
-	path, truth := population(t, 1000, 5)
+	path, truth := population(t, envInt("ACTIVA_E2E_PROFILES", 1000), envInt("ACTIVA_E2E_DAYS", 5))
 	p := startPipeline(t)
 	st := p.replay(path)
 	n, ids := p.resolved()
@@ -287,7 +290,7 @@ func TestIdentityEndToEnd(t *testing.T) {
 // TestIdentityShuffled replays the population shuffled within 10-minute
 // windows of event time.
 func TestIdentityShuffled(t *testing.T) {
-	path, truth := population(t, 1000, 5)
+	path, truth := population(t, envInt("ACTIVA_E2E_PROFILES", 1000), envInt("ACTIVA_E2E_DAYS", 5))
 	p := startPipeline(t)
 	st := p.replay(shuffleWithin(t, path, 10*time.Minute))
 	if _, ids := p.resolved(); len(ids) != int(st.Produced) {
