@@ -199,7 +199,7 @@ func (n *IdentityNode) avroNative() map[string]any {
 	}
 	return map[string]any{
 		"node": n.Node, "owner": n.Owner, "owner_created": millis(n.OwnerCreated), "seen": seen,
-		"created": millis(n.Created), "merged_into": n.MergedInto, "identifiers": ids,
+		"created": millis(n.Created), "merged_into": n.MergedInto, "merging_into": n.MergingInto, "identifiers": ids,
 		"kind_counts": counts, "refused": n.Refused,
 	}
 }
@@ -208,7 +208,7 @@ func (n *IdentityNode) avroFromNative(m map[string]any) error {
 	r := reader{m: m}
 	*n = IdentityNode{
 		Node: r.str("node"), Owner: r.str("owner"), OwnerCreated: r.time("owner_created"), Seen: r.bytes("seen"),
-		Created: r.time("created"), MergedInto: r.str("merged_into"), Identifiers: r.strings("identifiers"),
+		Created: r.time("created"), MergedInto: r.str("merged_into"), MergingInto: r.str("merging_into"), Identifiers: r.strings("identifiers"),
 		KindCounts: r.intmap("kind_counts"), Refused: r.long("refused"),
 	}
 	return r.err

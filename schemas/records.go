@@ -295,6 +295,7 @@ type IdentityNode struct {
 	Seen         []byte           `avro:"seen" json:"seen"`
 	Created      time.Time        `avro:"created" json:"created"`
 	MergedInto   string           `avro:"merged_into" json:"merged_into"`
+	MergingInto  string           `avro:"merging_into" json:"merging_into"`
 	Identifiers  []string         `avro:"identifiers" json:"identifiers"`
 	KindCounts   map[string]int32 `avro:"kind_counts" json:"kind_counts"`
 	Refused      int64            `avro:"refused" json:"refused"`

@@ -26,7 +26,11 @@
 // really the younger one, and would the union break a per-kind limit?),
 // confirmed by the survivor (which checks the limits again with its current
 // counts, or revives the absorbed profile), and announced on profile.merges
-// before the absorbed identifiers are repointed. Every step is idempotent,
+// before the absorbed identifiers are repointed. Only the survivor's answer
+// (merged) makes the absorbed profile forward to it; until the answer the
+// absorbed profile defers whatever reaches it, so that neither the survivor
+// acts for it before holding its identifiers and counts, nor a refused merge
+// leaves behind what the survivor took meanwhile. Every step is idempotent,
 // profiles only ever merge into older ones, and a merged profile forwards
 // whatever reaches it to its survivor, so every identifier of a connected
 // component ends owned by the component's oldest profile whatever the order

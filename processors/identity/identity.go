@@ -24,6 +24,7 @@ const (
 	opMerge    = "merge"
 	opAbsorb   = "absorb"
 	opRepoint  = "repoint"
+	opMerged   = "merged"
 	opRevive   = "revive"
 	opErase    = "erase"
 	opForget   = "forget"
@@ -113,6 +114,8 @@ func (p *proc) onCommand(ctx goka.Context, m harness.Msg[schemas.IdentityCommand
 			p.merge(ctx, m)
 		case opAbsorb:
 			p.absorb(ctx, m)
+		case opMerged:
+			p.merged(ctx, cmd)
 		case opRevive:
 			p.revive(ctx, cmd)
 		case opErase:
@@ -306,7 +309,9 @@ func (p *proc) repoint(ctx goka.Context, cmd *schemas.IdentityCommand) {
 func profileID(ctx goka.Context) string { return strings.TrimPrefix(ctx.Key(), profilePrefix) }
 
 // profile returns the live state of the current profile key, or forwards
-// the command to the survivor it was merged into and returns nil.
+// the command to the survivor it was merged into and returns nil, or, while
+// the profile awaits the answer to the identifiers it offered to a
+// survivor, defers the command (sends it to itself again) and returns nil.
 func (p *proc) profile(ctx goka.Context, m harness.Msg[schemas.IdentityCommand], created int64) *schemas.IdentityNode {
 	st, ok := p.node(ctx, nodeProfile)
 	if !ok {
@@ -316,12 +321,25 @@ func (p *proc) profile(ctx goka.Context, m harness.Msg[schemas.IdentityCommand],
 	if st.KindCounts == nil {
 		st.KindCounts = map[string]int32{}
 	}
+	cmd := m.Value
+	if st.MergingInto != "" {
+		// Until the survivor has taken (merged) or refused (revive) the
+		// identifiers offered, neither this profile nor the survivor may act
+		// for it: the survivor would act on counts that do not include the
+		// offer yet, and a refused merge would leave behind whatever it took
+		// meanwhile. The command waits on the loopback.
+		p.send(ctx, ctx.Key(), cmd)
+		return nil
+	}
 	if st.MergedInto == "" {
 		return st
 	}
-	cmd := m.Value
 	if int(cmd.Hop) >= p.cfg.MaxHops {
 		p.h.Refuse(ctx, m.Raw, reasonForwardLoop, fmt.Errorf("%s command forwarded %d times, last from %s", cmd.Op, cmd.Hop, ctx.Key()), cmd.EventID)
+		if cmd.Op == opAbsorb {
+			// The absorbed profile awaits an answer.
+			p.send(ctx, profileKey(cmd.Profile), &schemas.IdentityCommand{Op: opRevive, EventID: cmd.EventID, EventTS: cmd.EventTS, Profile: profileID(ctx)})
+		}
 		return nil
 	}
 	fwd := *cmd
@@ -467,8 +485,8 @@ func (p *proc) merge(ctx goka.Context, m harness.Msg[schemas.IdentityCommand]) {
 	if cmd.Profile == self {
 		return
 	}
-	if v, ok := ctx.Value().(*schemas.IdentityNode); ok && v != nil && v.MergedInto == cmd.Profile {
-		return // already merged into that survivor
+	if v, ok := ctx.Value().(*schemas.IdentityNode); ok && v != nil && (v.MergedInto == cmd.Profile || v.MergingInto == cmd.Profile) {
+		return // already merged into that survivor, or offered to it
 	}
 	st := p.profile(ctx, m, 0)
 	if st == nil {
@@ -487,7 +505,10 @@ func (p *proc) merge(ctx goka.Context, m harness.Msg[schemas.IdentityCommand]) {
 		ctx.SetValue(st)
 		return
 	}
-	st.MergedInto = cmd.Profile
+	// Offer the identifiers; the profile stays what it is (and defers what
+	// reaches it) until the survivor, which checks the limits with its own
+	// current counts, answers merged or revive.
+	st.MergingInto = cmd.Profile
 	ctx.SetValue(st)
 	p.send(ctx, profileKey(cmd.Profile), &schemas.IdentityCommand{
 		Op: opAbsorb, EventRaw: cmd.EventRaw, EventID: cmd.EventID, EventType: cmd.EventType, EventTS: cmd.EventTS, Profile: self, ProfileCreated: st.Created,
@@ -542,19 +563,32 @@ func (p *proc) absorb(ctx goka.Context, m harness.Msg[schemas.IdentityCommand]) 
 		m.Merges.Inc()
 	}
 	for _, id := range kept {
-		p.send(ctx, id, &schemas.IdentityCommand{Op: opRepoint, EventRaw: cmd.EventRaw, EventID: cmd.EventID, EventType: cmd.EventType, EventTS: cmd.EventTS, Profile: self, ProfileCreated: st.Created})
+		p.send(ctx, id, &schemas.IdentityCommand{Op: opRepoint, EventID: cmd.EventID, EventTS: cmd.EventTS, Profile: self, ProfileCreated: st.Created})
+	}
+	p.send(ctx, profileKey(cmd.Profile), &schemas.IdentityCommand{Op: opMerged, EventID: cmd.EventID, EventTS: cmd.EventTS, Profile: self, ProfileCreated: st.Created})
+}
+
+// merged: the survivor took the identifiers this profile offered. From now
+// on the profile forwards whatever reaches it to the survivor.
+func (p *proc) merged(ctx goka.Context, cmd *schemas.IdentityCommand) {
+	if st, ok := ctx.Value().(*schemas.IdentityNode); ok && st != nil && st.MergingInto != "" {
+		st.MergedInto, st.MergingInto = cmd.Profile, ""
+		ctx.SetValue(st)
 	}
 }
 
-// revive undoes an agreed merge that the survivor refused. The survivor
-// that refused may be the one this profile merged into or a survivor that
-// one merged into in turn (the absorb was forwarded); either way this
-// profile's single outstanding merge failed and it is live again.
+// revive: the survivor refused the identifiers this profile offered. The
+// survivor that refused may be the one this profile offered them to or a
+// survivor that one merged into in turn (the absorb was forwarded); either
+// way this profile's single outstanding offer failed and it is live again,
+// with everything it deferred meanwhile still to come.
 func (p *proc) revive(ctx goka.Context, _ *schemas.IdentityCommand) {
-	if st, ok := ctx.Value().(*schemas.IdentityNode); ok && st != nil && st.MergedInto != "" {
-		st.MergedInto = ""
-		ctx.SetValue(st)
+	st, ok := ctx.Value().(*schemas.IdentityNode)
+	if !ok || st == nil || st.MergingInto == "" {
+		return
 	}
+	st.MergingInto = ""
+	ctx.SetValue(st)
 }
 
 // erase forgets the profile and every identifier it owns, and confirms.

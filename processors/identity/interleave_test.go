@@ -1,0 +1,305 @@
+package identity
+
+import (
+	"context"
+	"fmt"
+	"hash/fnv"
+	"maps"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lovoo/goka"
+	"github.com/twmb/franz-go/pkg/sr"
+	"github.com/twmb/franz-go/pkg/sr/srfake"
+
+	"github.com/activa-dev/activa/internal/deadletter"
+	"github.com/activa-dev/activa/internal/harness"
+	"github.com/activa-dev/activa/schemas"
+)
+
+// sim runs the processor's handlers on a model of Kafka that delivers
+// messages in any order the brokers allow: per partition in order, a
+// producer's messages to one partition in the order sent, and nothing
+// ordered between partitions or between a partition's input and loopback.
+type sim struct {
+	t      *testing.T
+	p      *proc
+	rng    *rand.Rand
+	parts  int32
+	table  map[string]*schemas.IdentityNode
+	input  [][]*schemas.Event // per partition
+	loop   [][][]byte         // per partition: arrived loopback records
+	flight map[[2]int32][][]byte
+	fkeys  map[[2]int32][]string
+	lkeys  [][]string
+	off    int64
+	dlq    int
+	steps  int
+}
+
+func newSim(t *testing.T, seed uint64) *sim {
+	t.Helper()
+	ctx := context.Background()
+	reg := srfake.New()
+	t.Cleanup(reg.Close)
+	rc, err := sr.NewClient(sr.URLs(reg.URL()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := DefaultConfig()
+	cfg.Group = "identity"
+	cfg.Topics = Topics{Input: "raw", Resolved: "resolved", Merges: "merges", Audit: "audit", Erasures: "erasures"}
+	if cfg.Codecs.Command, err = schemas.Register[schemas.IdentityCommand](ctx, rc, "loop-value", schemas.IdentityCommandRecord); err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Codecs.Event, err = schemas.Register[schemas.Event](ctx, rc, "raw-value", schemas.EventRecord); err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Codecs.Resolved, err = schemas.Register[schemas.ResolvedEvent](ctx, rc, "resolved-value", schemas.ResolvedEventRecord); err != nil {
+		t.Fatal(err)
+	}
+	h := &harness.Harness{Stage: "identity", Deadletter: "dlq", Metrics: deadletter.NewMetrics(nil)}
+	const parts = 8
+	return &sim{
+		t: t, p: &proc{cfg: cfg, ph: newPlaceholders(nil), h: h},
+		rng: rand.New(rand.NewPCG(seed, 1)), parts: parts,
+		table: map[string]*schemas.IdentityNode{}, input: make([][]*schemas.Event, parts), loop: make([][][]byte, parts),
+		lkeys: make([][]string, parts), flight: map[[2]int32][][]byte{}, fkeys: map[[2]int32][]string{},
+	}
+}
+
+func (s *sim) partition(key string) int32 {
+	h := fnv.New32a()
+	h.Write([]byte(key))
+	return int32(h.Sum32() % uint32(s.parts))
+}
+
+// run processes everything, choosing at random what happens next.
+func (s *sim) run() {
+	for {
+		var choices []func()
+		for pt := range s.parts {
+			if len(s.input[pt]) > 0 {
+				choices = append(choices, func() {
+					ev := s.input[pt][0]
+					s.input[pt] = s.input[pt][1:]
+					ids := identifiers(ev.IDs, s.p.ph)
+					raw, err := s.p.cfg.Codecs.Event.Encode(ev)
+					if err != nil {
+						s.t.Fatal(err)
+					}
+					s.p.onEvent(s.ctx(ids[0], pt, "raw"), harness.Msg[schemas.Event]{Value: ev, Raw: raw})
+				})
+			}
+			if len(s.loop[pt]) > 0 {
+				choices = append(choices, func() {
+					b, key := s.loop[pt][0], s.lkeys[pt][0]
+					s.loop[pt], s.lkeys[pt] = s.loop[pt][1:], s.lkeys[pt][1:]
+					cmd, err := s.p.cfg.Codecs.Command.DecodeTyped(b)
+					if err != nil {
+						s.t.Fatal(err)
+					}
+					s.p.onCommand(s.ctx(key, pt, "identity-loop"), harness.Msg[schemas.IdentityCommand]{Value: cmd, Raw: b})
+				})
+			}
+		}
+		lanes := slices.Collect(maps.Keys(s.flight))
+		slices.SortFunc(lanes, func(x, y [2]int32) int { return int(x[0]*s.parts+x[1]) - int(y[0]*s.parts+y[1]) })
+		for _, lane := range lanes {
+			if len(s.flight[lane]) > 0 {
+				choices = append(choices, func() {
+					to := lane[1]
+					s.loop[to] = append(s.loop[to], s.flight[lane][0])
+					s.lkeys[to] = append(s.lkeys[to], s.fkeys[lane][0])
+					s.flight[lane], s.fkeys[lane] = s.flight[lane][1:], s.fkeys[lane][1:]
+				})
+			}
+		}
+		if len(choices) == 0 {
+			return
+		}
+		s.steps++
+		if s.steps > 200_000 {
+			s.t.Fatal("no quiescence after 200000 steps")
+		}
+		choices[s.rng.IntN(len(choices))]()
+	}
+}
+
+func (s *sim) ctx(key string, pt int32, topic string) *simCtx {
+	s.off++
+	return &simCtx{s: s, key: key, part: pt, off: s.off, topic: goka.Stream(topic)}
+}
+
+// profileOf follows an identifier to its live profile.
+func (s *sim) profileOf(id string) string {
+	n := s.table[id]
+	if n == nil {
+		return ""
+	}
+	p := n.Owner
+	for range 64 {
+		pn := s.table[profileKey(p)]
+		if pn == nil || pn.MergedInto == "" {
+			return p
+		}
+		p = pn.MergedInto
+	}
+	return "loop"
+}
+
+func clone(n *schemas.IdentityNode) *schemas.IdentityNode {
+	c := *n
+	c.Seen = slices.Clone(n.Seen)
+	c.Identifiers = slices.Clone(n.Identifiers)
+	c.KindCounts = maps.Clone(n.KindCounts)
+	return &c
+}
+
+type simCtx struct {
+	s     *sim
+	key   string
+	part  int32
+	off   int64
+	topic goka.Stream
+}
+
+func (c *simCtx) Group() goka.Group                     { return "identity" }
+func (c *simCtx) Headers() goka.Headers                 { return nil }
+func (c *simCtx) Join(goka.Table) interface{}           { return nil }
+func (c *simCtx) Lookup(goka.Table, string) interface{} { return nil }
+func (c *simCtx) DeferCommit() func(error)              { return func(error) {} }
+func (c *simCtx) Key() string                           { return c.key }
+func (c *simCtx) Partition() int32                      { return c.part }
+func (c *simCtx) Offset() int64                         { return c.off }
+func (c *simCtx) Topic() goka.Stream                    { return c.topic }
+func (c *simCtx) Timestamp() time.Time                  { return time.Time{} }
+func (c *simCtx) Context() context.Context              { return context.Background() }
+func (c *simCtx) Fail(err error)                        { c.s.t.Fatal(err) }
+func (c *simCtx) Delete(...goka.ContextOption)          { delete(c.s.table, c.key) }
+func (c *simCtx) Value() interface{} {
+	if n, ok := c.s.table[c.key]; ok {
+		return clone(n)
+	}
+	return nil
+}
+
+func (c *simCtx) SetValue(v interface{}, _ ...goka.ContextOption) {
+	c.s.table[c.key] = clone(v.(*schemas.IdentityNode))
+}
+
+func (c *simCtx) Emit(topic goka.Stream, _ string, _ interface{}, _ ...goka.ContextOption) {
+	if topic == "dlq" {
+		c.s.dlq++
+	}
+}
+
+func (c *simCtx) Loopback(key string, v interface{}, _ ...goka.ContextOption) {
+	lane := [2]int32{c.part, c.s.partition(key)}
+	c.s.flight[lane] = append(c.s.flight[lane], v.([]byte))
+	c.s.fkeys[lane] = append(c.s.fkeys[lane], key)
+}
+
+// TestHouseholdNeverMixesWhateverTheInterleaving replays the sequence that
+// mixed two persons sharing a tablet (events.raw replayed fast, so that
+// events of different days race through the loopback): the tablet's own
+// profile (first seen anonymously) takes person A's customer id, person B
+// logs in on the tablet, and B's own device and cookie, first seen
+// anonymously, join B's profile. Whatever the interleaving, no profile may
+// hold unshared identifiers of both persons.
+func TestHouseholdNeverMixesWhateverTheInterleaving(t *testing.T) {
+	const rounds = 300
+	a := []string{"customer:A", "email_sha256:ea", "device:dA", "cookie:cA"}
+	b := []string{"customer:B", "email_sha256:eb", "loyalty:LB", "device:dB", "cookie:cB", "device:dB2"}
+	mixed, split := 0, 0
+	for round := range rounds {
+		s := newSim(t, uint64(round))
+		ts := time.Date(2026, 11, 2, 8, 0, 0, 0, time.UTC)
+		var seq int
+		ev := func(typ string, ids ...string) {
+			seq++
+			var x schemas.IDs
+			for _, id := range ids {
+				k, v, _ := strings.Cut(id, ":")
+				switch k {
+				case "customer":
+					x.Customer = v
+				case "loyalty":
+					x.Loyalty = v
+				case "email_sha256":
+					x.EmailSHA256 = v
+				case "device":
+					x.Device = v
+				case "cookie":
+					x.Cookie = v
+				}
+			}
+			e := &schemas.Event{EventID: fmt.Sprintf("e-%04d", seq), TS: ts.Add(time.Duration(seq) * time.Minute), Type: typ, IDs: x}
+			key := identifiers(x, s.p.ph)[0]
+			pt := s.partition(key)
+			s.input[pt] = append(s.input[pt], e)
+		}
+		for range 3 {
+			ev("page_view", "device:dT", "cookie:cT")
+		}
+		ev("login", "customer:A", "email_sha256:ea", "device:dT", "cookie:cT")
+		for range 3 {
+			ev("page_view", "customer:A", "device:dT", "cookie:cT")
+		}
+		ev("page_view", "device:dB2")
+		ev("store_purchase", "loyalty:LB")
+		ev("identify", "customer:B", "device:dB2", "loyalty:LB")
+		ev("page_view", "cookie:cB")
+		ev("page_view", "device:dB")
+		for range 4 {
+			ev("identify", "customer:B", "email_sha256:eb", "device:dT")
+		}
+		ev("login", "customer:B", "email_sha256:eb", "device:dB", "cookie:cB")
+		for range 4 {
+			ev("page_view", "customer:B", "cookie:cB")
+		}
+		ev("login", "customer:A", "device:dA", "cookie:cA")
+		for range 4 {
+			ev("page_view", "customer:B", "email_sha256:eb", "device:dT")
+		}
+		s.run()
+		pa := map[string]bool{}
+		for _, id := range a {
+			pa[s.profileOf(id)] = true
+		}
+		for _, id := range b {
+			if p := s.profileOf(id); pa[p] {
+				mixed++
+				t.Logf("round %d: %s of B in profile %s with A's identifiers", round, id, p)
+				break
+			}
+		}
+		for _, person := range [][]string{a, b} {
+			p0 := s.profileOf(person[0])
+			for _, id := range person[1:] {
+				if p := s.profileOf(id); p != p0 {
+					split++
+					t.Logf("round %d: %s in profile %s, %s in %s", round, person[0], p0, id, p)
+					break
+				}
+			}
+		}
+		for k, n := range s.table {
+			if n.MergingInto != "" {
+				t.Errorf("round %d: %s still awaits the answer of %s", round, k, n.MergingInto)
+			}
+		}
+		if s.dlq > 0 {
+			t.Errorf("round %d: %d records dead-lettered", round, s.dlq)
+		}
+	}
+	if mixed > 0 {
+		t.Errorf("%d of %d interleavings put identifiers of B with those of A", mixed, rounds)
+	}
+	if split > 0 {
+		t.Errorf("%d times a person's identifiers were left in two profiles", split)
+	}
+}
