@@ -61,7 +61,7 @@ func readIdentityState(t *testing.T, p *pipeline, truth *gen.Truth) identityStat
 		}
 		st.owner[k] = prof
 	}
-	_, ids := p.resolved()
+	_, ids, _ := p.resolved()
 	for id := range ids {
 		st.events = append(st.events, id)
 	}
