@@ -245,8 +245,10 @@ func erasedIdentifiers(t *testing.T, truth *gen.Truth) map[string]bool {
 }
 
 func anyOf(ids schemas.IDs, set map[string]bool) bool {
-	for _, k := range []string{"customer:" + ids.Customer, "loyalty:" + ids.Loyalty, "email_sha256:" + ids.EmailSHA256,
-		"phone_sha256:" + ids.PhoneSHA256, "device:" + ids.Device, "cookie:" + ids.Cookie} {
+	for _, k := range []string{
+		"customer:" + ids.Customer, "loyalty:" + ids.Loyalty, "email_sha256:" + ids.EmailSHA256,
+		"phone_sha256:" + ids.PhoneSHA256, "device:" + ids.Device, "cookie:" + ids.Cookie,
+	} {
 		if set[k] {
 			return true
 		}
