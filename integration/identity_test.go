@@ -51,26 +51,8 @@ func waitQuiet(t *testing.T, cfg *kafka.Config, group string) {
 	defer cl.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	quiet := 0
-	for quiet < 2 {
-		lags, err := kafka.Lag(ctx, cl, group)
-		total, known := int64(0), false
-		if err == nil {
-			for _, n := range lags[group] {
-				total += n
-				known = true
-			}
-		}
-		if known && total == 0 {
-			quiet++
-		} else {
-			quiet = 0
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatalf("group %s did not catch up: lag %v (%v)", group, lags, err)
-		case <-time.After(time.Second):
-		}
+	if err := kafka.WaitCaughtUp(ctx, cl, []string{group}, time.Second); err != nil {
+		t.Fatal(err)
 	}
 }
 

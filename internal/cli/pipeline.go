@@ -16,8 +16,7 @@ import (
 )
 
 // waitCaughtUp waits until every group has committed everything in its
-// inputs, its loopback included, twice in a row a second apart: the
-// pipeline is quiet.
+// inputs, its loopback included: the pipeline is quiet.
 func waitCaughtUp(ctx context.Context, c *conn, groups []string, timeout time.Duration) error {
 	cl, err := c.kc.NewClient()
 	if err != nil {
@@ -26,37 +25,7 @@ func waitCaughtUp(ctx context.Context, c *conn, groups []string, timeout time.Du
 	defer cl.Close()
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	quiet := 0
-	var last map[string]map[string]int64
-	for {
-		lags, err := kafka.Lag(ctx, cl, groups...)
-		if err == nil {
-			total := int64(0)
-			known := 0
-			for _, g := range groups {
-				if ts, ok := lags[g]; ok && len(ts) > 0 {
-					known++
-					for _, n := range ts {
-						total += n
-					}
-				}
-			}
-			if known == len(groups) && total == 0 {
-				quiet++
-			} else {
-				quiet = 0
-			}
-			last = lags
-		}
-		if quiet >= 2 {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("waiting for %v to catch up (last lag %v): %w", groups, last, ctx.Err())
-		case <-time.After(time.Second):
-		}
-	}
+	return kafka.WaitCaughtUp(ctx, cl, groups, time.Second)
 }
 
 // identityLookup opens a goka view of the identity table and returns a

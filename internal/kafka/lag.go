@@ -2,6 +2,7 @@ package kafka
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -66,6 +67,47 @@ func (l *LagGauge) SampleLag(ctx context.Context, cl *kgo.Client, groups []strin
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		}
+	}
+}
+
+// WaitCaughtUp waits until every group has committed everything of its
+// inputs, loopbacks included, on two samples in a row taken every interval:
+// the groups are quiet. It gives up when ctx ends.
+func WaitCaughtUp(ctx context.Context, cl *kgo.Client, groups []string, every time.Duration) error {
+	quiet := 0
+	var last map[string]map[string]int64
+	var lastErr error
+	for {
+		lags, err := Lag(ctx, cl, groups...)
+		lastErr = err
+		caught := err == nil
+		for _, g := range groups {
+			ts, ok := lags[g]
+			if !ok || len(ts) == 0 {
+				caught = false
+			}
+			for _, n := range ts {
+				if n != 0 {
+					caught = false
+				}
+			}
+		}
+		if err == nil {
+			last = lags
+		}
+		if caught {
+			quiet++
+		} else {
+			quiet = 0
+		}
+		if quiet >= 2 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("waiting for %v to catch up (last lag %v): %w", groups, last, errors.Join(ctx.Err(), lastErr))
+		case <-time.After(every):
 		}
 	}
 }

@@ -116,30 +116,17 @@ func GokaProcessor(t testing.TB, cfg *kafka.Config, prefix string) {
 		t.Fatal(err)
 	}
 	defer lagClient.Close()
-	deadline := time.Now().Add(2 * time.Minute)
-	for quiet := 0; quiet < 2; {
-		lags, err := kafka.Lag(ctx, lagClient, group)
-		total, known := int64(0), false
-		if err == nil {
-			for _, n := range lags[group] {
-				total += n
-				known = true
-			}
+	wctx, wcancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer wcancel()
+	caught := make(chan error, 1)
+	go func() { caught <- kafka.WaitCaughtUp(wctx, lagClient, []string{group}, 500*time.Millisecond) }()
+	select {
+	case err := <-done:
+		t.Fatalf("processor stopped: %v", err)
+	case err := <-caught:
+		if err != nil {
+			t.Fatal(err)
 		}
-		if known && total == 0 {
-			quiet++
-		} else {
-			quiet = 0
-		}
-		select {
-		case err := <-done:
-			t.Fatalf("processor stopped: %v", err)
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("group %s did not catch up: lag %v (%v)", group, lags, err)
-		}
-		time.Sleep(500 * time.Millisecond)
 	}
 	stop()
 	if err := <-done; err != nil {
