@@ -70,7 +70,9 @@ func nbytes(m map[string]any, k string) ([]byte, error) {
 	return b, nil
 }
 
-func nstrings(m map[string]any, k string) ([]string, error) {
+// narray reads an array field whose items goavro gives as T (what names
+// the Avro type in errors).
+func narray[T any](m map[string]any, k, what string) ([]T, error) {
 	v, ok := m[k]
 	if !ok || v == nil {
 		return nil, nil
@@ -79,33 +81,13 @@ func nstrings(m map[string]any, k string) ([]string, error) {
 	if !ok {
 		return nil, fmt.Errorf("field %s: want array, got %T", k, v)
 	}
-	out := make([]string, len(items))
+	out := make([]T, len(items))
 	for i, it := range items {
-		s, ok := it.(string)
+		x, ok := it.(T)
 		if !ok {
-			return nil, fmt.Errorf("field %s item %d: want string, got %T", k, i, it)
+			return nil, fmt.Errorf("field %s item %d: want %s, got %T", k, i, what, it)
 		}
-		out[i] = s
-	}
-	return out, nil
-}
-
-func nlongs(m map[string]any, k string) ([]int64, error) {
-	v, ok := m[k]
-	if !ok || v == nil {
-		return nil, nil
-	}
-	items, ok := v.([]any)
-	if !ok {
-		return nil, fmt.Errorf("field %s: want array, got %T", k, v)
-	}
-	out := make([]int64, len(items))
-	for i, it := range items {
-		n, ok := it.(int64)
-		if !ok {
-			return nil, fmt.Errorf("field %s item %d: want long, got %T", k, i, it)
-		}
-		out[i] = n
+		out[i] = x
 	}
 	return out, nil
 }
@@ -161,13 +143,13 @@ func (r *reader) bytes(k string) []byte {
 }
 
 func (r *reader) strings(k string) []string {
-	s, err := nstrings(r.m, k)
+	s, err := narray[string](r.m, k, "string")
 	r.keep(err)
 	return s
 }
 
 func (r *reader) longs(k string) []int64 {
-	s, err := nlongs(r.m, k)
+	s, err := narray[int64](r.m, k, "long")
 	r.keep(err)
 	return s
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/activa-dev/activa/internal/deadletter"
 	"github.com/activa-dev/activa/internal/harness"
+	"github.com/activa-dev/activa/internal/ingest"
 	"github.com/activa-dev/activa/processors/identity"
 	"github.com/activa-dev/activa/schemas"
 )
@@ -108,29 +109,7 @@ func newRig(t *testing.T, tweak func(*identity.Config)) *rig {
 }
 
 // ids parses "kind:value" pairs into schemas.IDs.
-func ids(t *testing.T, pairs ...string) schemas.IDs {
-	var out schemas.IDs
-	for _, p := range pairs {
-		k, v, _ := strings.Cut(p, ":")
-		switch k {
-		case "cookie":
-			out.Cookie = v
-		case "device":
-			out.Device = v
-		case "customer":
-			out.Customer = v
-		case "loyalty":
-			out.Loyalty = v
-		case "email_sha256":
-			out.EmailSHA256 = v
-		case "phone_sha256":
-			out.PhoneSHA256 = v
-		default:
-			t.Fatalf("unknown kind in %s", p)
-		}
-	}
-	return out
-}
+func ids(t *testing.T, pairs ...string) schemas.IDs { return identity.IDsOf(t, pairs...) }
 
 // send consumes an event carrying the identifiers, keyed as ingestion keys
 // it, and returns its id.
@@ -147,16 +126,7 @@ func (r *rig) sendEvent(ev schemas.Event) {
 	if err != nil {
 		r.t.Fatal(err)
 	}
-	key := ""
-	for _, k := range []string{
-		"customer:" + ev.IDs.Customer, "loyalty:" + ev.IDs.Loyalty, "email_sha256:" + ev.IDs.EmailSHA256,
-		"phone_sha256:" + ev.IDs.PhoneSHA256, "device:" + ev.IDs.Device, "cookie:" + ev.IDs.Cookie,
-	} {
-		if !strings.HasSuffix(k, ":") {
-			key = k
-			break
-		}
-	}
+	key := string(ingest.Key(ev.IDs))
 	r.tt.Consume("raw", key, b)
 }
 

@@ -7,7 +7,6 @@ import (
 	"maps"
 	"math/rand/v2"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -221,22 +220,7 @@ func TestHouseholdNeverMixesWhateverTheInterleaving(t *testing.T) {
 		var seq int
 		ev := func(typ string, ids ...string) {
 			seq++
-			var x schemas.IDs
-			for _, id := range ids {
-				k, v, _ := strings.Cut(id, ":")
-				switch k {
-				case "customer":
-					x.Customer = v
-				case "loyalty":
-					x.Loyalty = v
-				case "email_sha256":
-					x.EmailSHA256 = v
-				case "device":
-					x.Device = v
-				case "cookie":
-					x.Cookie = v
-				}
-			}
+			x := idsOf(t, ids...)
 			e := &schemas.Event{EventID: fmt.Sprintf("e-%04d", seq), TS: ts.Add(time.Duration(seq) * time.Minute), Type: typ, IDs: x}
 			key := identifiers(x, s.p.ph)[0]
 			pt := s.partition(key)
