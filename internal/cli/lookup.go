@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/activa-dev/activa/topology"
 )
 
 func (a *app) lookupCmd() *cobra.Command {
@@ -25,7 +27,8 @@ func (a *app) lookupCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			codecs, err := c.setup(cmd.Context())
+			// A query creates no topic: it only needs the codecs.
+			codecs, err := topology.RegisterSchemas(cmd.Context(), c.reg, c.cat)
 			if err != nil {
 				return err
 			}
