@@ -175,12 +175,16 @@ func (n *IdentityNode) avroNative() map[string]any {
 	for i, s := range n.Identifiers {
 		ids[i] = s
 	}
+	comp := make([]any, len(n.Companions))
+	for i, s := range n.Companions {
+		comp[i] = s
+	}
 	seen := n.Seen
 	if seen == nil {
 		seen = []byte{}
 	}
 	return map[string]any{
-		"node": n.Node, "owner": n.Owner, "owner_created": millis(n.OwnerCreated), "seen": seen,
+		"node": n.Node, "owner": n.Owner, "owner_created": millis(n.OwnerCreated), "seen": seen, "companions": comp,
 		"created": millis(n.Created), "merged_into": n.MergedInto, "merging_into": n.MergingInto, "identifiers": ids,
 		"kind_counts": counts, "refused": n.Refused,
 	}
@@ -189,7 +193,7 @@ func (n *IdentityNode) avroNative() map[string]any {
 func (n *IdentityNode) avroFromNative(m map[string]any) error {
 	r := reader{m: m}
 	*n = IdentityNode{
-		Node: r.str("node"), Owner: r.str("owner"), OwnerCreated: r.time("owner_created"), Seen: r.bytes("seen"),
+		Node: r.str("node"), Owner: r.str("owner"), OwnerCreated: r.time("owner_created"), Seen: r.bytes("seen"), Companions: r.strings("companions"),
 		Created: r.time("created"), MergedInto: r.str("merged_into"), MergingInto: r.str("merging_into"), Identifiers: r.strings("identifiers"),
 		KindCounts: r.intmap("kind_counts"), Refused: r.long("refused"),
 	}
@@ -220,7 +224,8 @@ func (c *IdentityCommand) avroNative() map[string]any {
 	return map[string]any{
 		"op": c.Op, "event_raw": raw, "event_id": c.EventID, "event_type": c.EventType, "event_ts": millis(c.EventTS),
 		"partition": c.Partition, "offset": c.Offset, "profile": c.Profile, "profile_created": millis(c.ProfileCreated),
-		"identifiers": ids, "owners": owners, "owners_created": created, "kind_counts": counts, "hop": c.Hop,
+		"identifiers": ids, "owners": owners, "owners_created": created, "kind_counts": counts,
+		"target_created": millis(c.TargetCreated), "hop": c.Hop,
 	}
 }
 
@@ -231,7 +236,7 @@ func (c *IdentityCommand) avroFromNative(m map[string]any) error {
 		EventTS: r.time("event_ts"), Partition: int32(r.long("partition")), Offset: r.long("offset"),
 		Profile: r.str("profile"), ProfileCreated: r.time("profile_created"), Identifiers: r.strings("identifiers"),
 		Owners: r.strings("owners"), OwnersCreated: r.longs("owners_created"), KindCounts: r.intmap("kind_counts"),
-		Hop: int32(r.long("hop")),
+		TargetCreated: r.time("target_created"), Hop: int32(r.long("hop")),
 	}
 	return r.err
 }

@@ -293,6 +293,7 @@ type IdentityNode struct {
 	Owner        string           `avro:"owner" json:"owner"`
 	OwnerCreated time.Time        `avro:"owner_created" json:"owner_created"`
 	Seen         []byte           `avro:"seen" json:"seen"`
+	Companions   []string         `avro:"companions" json:"companions"`
 	Created      time.Time        `avro:"created" json:"created"`
 	MergedInto   string           `avro:"merged_into" json:"merged_into"`
 	MergingInto  string           `avro:"merging_into" json:"merging_into"`
@@ -317,5 +318,6 @@ type IdentityCommand struct {
 	Owners         []string         `avro:"owners" json:"owners"`
 	OwnersCreated  []int64          `avro:"owners_created" json:"owners_created"`
 	KindCounts     map[string]int32 `avro:"kind_counts" json:"kind_counts"`
+	TargetCreated  time.Time        `avro:"target_created" json:"target_created"`
 	Hop            int32            `avro:"hop" json:"hop"`
 }

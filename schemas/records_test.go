@@ -108,7 +108,7 @@ func fullProfileMerge() ProfileMerge {
 func fullIdentityNode() IdentityNode {
 	return IdentityNode{
 		Node: "profile", Owner: "p-1", OwnerCreated: ms(1_793_613_600_000),
-		Seen:    []byte("0123456789012345678901234567"),
+		Seen: []byte("0123456789012345678901234567"), Companions: []string{"device:d-1"},
 		Created: ms(1_793_613_600_000), MergedInto: "p-0", MergingInto: "p-5", Identifiers: []string{"cookie:c-1", "customer:C1"},
 		KindCounts: map[string]int32{"cookie": 1, "customer": 1}, Refused: 2,
 	}
@@ -118,7 +118,7 @@ func fullIdentityCommand() IdentityCommand {
 	return IdentityCommand{
 		Op: "gather", EventRaw: []byte{0, 0, 0, 0, 1, 2}, EventID: "e-9", EventType: "login", EventTS: ms(1_793_613_600_500), Partition: 2, Offset: 99, Profile: "p-1", ProfileCreated: ms(1_793_613_600_000),
 		Identifiers: []string{"cookie:c-1", "device:d-1"}, Owners: []string{"p-1", ""}, OwnersCreated: []int64{1_793_613_600_000, 0},
-		KindCounts: map[string]int32{"cookie": 1}, Hop: 1,
+		KindCounts: map[string]int32{"cookie": 1}, TargetCreated: ms(1_793_613_599_000), Hop: 1,
 	}
 }
 

@@ -60,6 +60,11 @@ type Config struct {
 	DedupHorizon time.Duration
 	// DedupMax caps the events an identifier remembers. Default 2048.
 	DedupMax int
+	// Companions caps the other identifiers an identifier remembers having
+	// gathered under its current owner; an event whose other identifiers
+	// are all remembered resolves without a gather. 0 gathers every event.
+	// Default 32.
+	Companions int
 	// MaxHops bounds how often a command is forwarded from a merged profile
 	// to its survivor before it is dead-lettered. Default 32.
 	MaxHops int
@@ -76,6 +81,7 @@ func DefaultConfig() Config {
 		Limits:       Limits{Kinds: map[string]int{"customer": 1}, Max: 200},
 		DedupHorizon: 7 * 24 * time.Hour,
 		DedupMax:     2048,
+		Companions:   32,
 		MaxHops:      32,
 		Now:          time.Now,
 	}
@@ -109,6 +115,9 @@ func (c Config) Validate() error {
 	if c.DedupHorizon <= 0 || c.DedupMax < 1 || c.MaxHops < 1 {
 		errs = append(errs, errors.New("identity: dedup horizon, dedup max and max hops must be positive"))
 	}
+	if c.Companions < 0 {
+		errs = append(errs, fmt.Errorf("identity: companion cap %d, want at least 0", c.Companions))
+	}
 	if c.Now == nil {
 		errs = append(errs, errors.New("identity: no clock"))
 	}
@@ -128,6 +137,9 @@ type Metrics struct {
 	Duplicates prometheus.Counter
 	// Erasures counts profiles erased.
 	Erasures prometheus.Counter
+	// Shortcuts counts events resolved without a gather, their other
+	// identifiers all known companions of the one that routed them.
+	Shortcuts prometheus.Counter
 }
 
 // NewMetrics registers the identity metrics with reg (nil: unregistered).
@@ -138,9 +150,10 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		Refused:    prometheus.NewCounterVec(prometheus.CounterOpts{Name: "activa_identity_links_refused_total", Help: "Links refused by a limit, by reason and kind."}, []string{"reason", "kind"}),
 		Duplicates: prometheus.NewCounter(prometheus.CounterOpts{Name: "activa_identity_duplicates_total", Help: "Events dropped as redeliveries of an event already resolved."}),
 		Erasures:   prometheus.NewCounter(prometheus.CounterOpts{Name: "activa_identity_erasures_total", Help: "Profiles erased on request."}),
+		Shortcuts:  prometheus.NewCounter(prometheus.CounterOpts{Name: "activa_identity_gathers_skipped_total", Help: "Events resolved without a gather: their identifiers were gathered together before."}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.Profiles, m.Merges, m.Refused, m.Duplicates, m.Erasures)
+		reg.MustRegister(m.Profiles, m.Merges, m.Refused, m.Duplicates, m.Erasures, m.Shortcuts)
 	}
 	return m
 }

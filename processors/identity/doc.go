@@ -17,7 +17,13 @@
 // new profile when it has no owner yet, so that its later events find it
 // owned. The event's other identifiers are then visited one after the other
 // (a gather through the loopback) to collect their owners. When they all
-// have the same owner, the event is resolved at once. Otherwise the profile
+// have the same owner, the event is resolved at once. The identifier keeps
+// the other identifiers it gathered under its current owner (its
+// companions, forgotten when the owner changes): an event whose other
+// identifiers are all companions needs no gather, since each of them is
+// owned by the same profile, on its way to it, or was refused by a limit
+// for good. Most events of a session carry the same identifiers, so most
+// events resolve without a loopback message. Otherwise the profile
 // of the strongest identifier links the event: it attaches the unowned
 // identifiers within its limits (identifiers go with the strongest one, as
 // identity resolution by priority does) and asks every other owner to merge.
@@ -35,6 +41,14 @@
 // whatever reaches it to its survivor, so every identifier of a connected
 // component ends owned by the component's oldest profile whatever the order
 // or the partitioning of the links, unless a limit keeps two profiles apart.
+// Commands for a profile carry its creation time when the sender knows it,
+// since they can overtake the command that creates the profile. And an event
+// older than the profile owning its identifier (a link from another
+// partition claimed the identifier first) creates the profile it would have
+// created and merges the owner into it: the survivor is the profile of the
+// person's first event whatever the order of processing, so that runs that
+// interleave differently (a crash and restart, more processes) end with the
+// same tables.
 //
 // # Limits
 //

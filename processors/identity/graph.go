@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"hash/fnv"
+	"slices"
 	"strings"
 	"time"
 
@@ -62,6 +63,32 @@ func older(ca time.Time, a string, cb time.Time, b string) bool {
 		return ca.Before(cb)
 	}
 	return a < b
+}
+
+// hasAll reports whether every one of ids is in set.
+func hasAll(set, ids []string) bool {
+	for _, id := range ids {
+		if !slices.Contains(set, id) {
+			return false
+		}
+	}
+	return true
+}
+
+// addCompanions adds the ids node does not know yet to its companions, up
+// to max in all, and reports whether it added any.
+func addCompanions(node *schemas.IdentityNode, ids []string, max int) bool {
+	added := false
+	for _, id := range ids {
+		if len(node.Companions) >= max {
+			break
+		}
+		if !slices.Contains(node.Companions, id) {
+			node.Companions = append(node.Companions, id)
+			added = true
+		}
+	}
+	return added
 }
 
 // hashID is the 64-bit FNV-1a hash of an event id, kept to recognise

@@ -160,8 +160,9 @@ func (p *proc) node(ctx goka.Context, kind string) (*schemas.IdentityNode, bool)
 }
 
 // route handles an event at the identifier that remembers it: drop a
-// duplicate, resolve an event with a single identifier at once, or start
-// gathering the owners of its identifiers.
+// duplicate, resolve an event with a single identifier, or whose other
+// identifiers were all gathered before under the same owner, at once, or
+// start gathering the owners of its identifiers.
 func (p *proc) route(ctx goka.Context, ev *schemas.Event, raw []byte, ids []string, partition int32, offset int64) {
 	key := ctx.Key()
 	node, _ := p.node(ctx, nodeIdentifier)
@@ -176,20 +177,26 @@ func (p *proc) route(ctx goka.Context, ev *schemas.Event, raw []byte, ids []stri
 		// The identifier that remembers the event claims itself at once for
 		// a new profile: its later events, processed after this one, find
 		// it owned instead of racing to create profiles of their own.
-		node.Owner, node.OwnerCreated = newProfileID(key, ev.EventID), ev.TS
+		node.Owner, node.OwnerCreated, node.Companions = newProfileID(key, ev.EventID), ev.TS, nil
 		changed = true
 		p.created()
 		p.send(ctx, profileKey(node.Owner), &schemas.IdentityCommand{
 			Op: opLink, Profile: node.Owner, ProfileCreated: ev.TS,
 			Identifiers: []string{key}, Owners: []string{node.Owner}, OwnersCreated: []int64{toMillis(ev.TS)},
 		})
-	}
-	if changed {
-		ctx.SetValue(node)
-	}
-	if len(ids) == 1 {
-		p.resolve(ctx, node.Owner, ev.EventID, ev.Type, raw)
-		return
+	} else if np := newProfileID(key, ev.EventID); np != node.Owner && older(ev.TS, np, node.OwnerCreated, node.Owner) {
+		// An event older than the profile that owns this identifier (it was
+		// claimed through a link that overtook this event): the profile
+		// this event would have created is the older one, and the owner
+		// merges into it, so that the survivor of a person's profiles is
+		// the one of their first event whatever the order of processing.
+		// The event itself resolves to the owner, whose merge record
+		// follows.
+		p.created()
+		p.send(ctx, profileKey(np), &schemas.IdentityCommand{
+			Op: opLink, EventID: ev.EventID, EventType: ev.Type, EventTS: ev.TS, Profile: np, ProfileCreated: ev.TS,
+			Identifiers: []string{key}, Owners: []string{node.Owner}, OwnersCreated: []int64{millis(node)},
+		})
 	}
 	order := make([]string, 0, len(ids))
 	order = append(order, key)
@@ -197,6 +204,22 @@ func (p *proc) route(ctx goka.Context, ev *schemas.Event, raw []byte, ids []stri
 		if id != key {
 			order = append(order, id)
 		}
+	}
+	// An event read again after a failure gathers whatever the cache says:
+	// the gather of its first reading may never have been sent.
+	cached := d == fresh && len(order) > 1 && hasAll(node.Companions, order[1:])
+	if !cached && addCompanions(node, order[1:], p.cfg.Companions) {
+		changed = true
+	}
+	if changed {
+		ctx.SetValue(node)
+	}
+	if len(order) == 1 || cached {
+		if m := p.cfg.Metrics; m != nil && cached {
+			m.Shortcuts.Inc()
+		}
+		p.resolve(ctx, node.Owner, ev.EventID, ev.Type, raw)
+		return
 	}
 	owners := make([]string, len(order))
 	created := make([]int64, len(order))
@@ -285,7 +308,7 @@ func (p *proc) claim(ctx goka.Context, cmd *schemas.IdentityCommand) {
 	switch node.Owner {
 	case cmd.Profile:
 	case "":
-		node.Owner, node.OwnerCreated = cmd.Profile, cmd.ProfileCreated
+		node.Owner, node.OwnerCreated, node.Companions = cmd.Profile, cmd.ProfileCreated, nil
 		ctx.SetValue(node)
 	default:
 		p.send(ctx, profileKey(cmd.Profile), &schemas.IdentityCommand{
@@ -295,13 +318,15 @@ func (p *proc) claim(ctx goka.Context, cmd *schemas.IdentityCommand) {
 	}
 }
 
-// repoint gives this identifier to the survivor of a merge.
+// repoint gives this identifier to the survivor of a merge, or to a profile
+// of its own when split. What it knew of its companions held for the former
+// owner only.
 func (p *proc) repoint(ctx goka.Context, cmd *schemas.IdentityCommand) {
 	node, _ := p.node(ctx, nodeIdentifier)
 	if node.Owner == cmd.Profile {
 		return
 	}
-	node.Owner, node.OwnerCreated = cmd.Profile, cmd.ProfileCreated
+	node.Owner, node.OwnerCreated, node.Companions = cmd.Profile, cmd.ProfileCreated, nil
 	ctx.SetValue(node)
 }
 
@@ -312,11 +337,13 @@ func profileID(ctx goka.Context) string { return strings.TrimPrefix(ctx.Key(), p
 // the command to the survivor it was merged into and returns nil, or, while
 // the profile awaits the answer to the identifiers it offered to a
 // survivor, defers the command (sends it to itself again) and returns nil.
-func (p *proc) profile(ctx goka.Context, m harness.Msg[schemas.IdentityCommand], created int64) *schemas.IdentityNode {
-	st, ok := p.node(ctx, nodeProfile)
-	if !ok {
-		st.Created = msTime(created)
-		st.KindCounts = map[string]int32{}
+// created is the profile's creation time as the command knows it (zero when
+// unknown): a command may reach a profile before the one that creates it,
+// and the profile must not then pass for the youngest of a merge.
+func (p *proc) profile(ctx goka.Context, m harness.Msg[schemas.IdentityCommand], created time.Time) *schemas.IdentityNode {
+	st, _ := p.node(ctx, nodeProfile)
+	if st.Created.IsZero() {
+		st.Created = created
 	}
 	if st.KindCounts == nil {
 		st.KindCounts = map[string]int32{}
@@ -344,6 +371,7 @@ func (p *proc) profile(ctx goka.Context, m harness.Msg[schemas.IdentityCommand],
 	}
 	fwd := *cmd
 	fwd.Hop++
+	fwd.TargetCreated = time.Time{}
 	if fwd.Op == opLink {
 		// Identifiers this merged profile owns now belong to its survivor.
 		self := profileID(ctx)
@@ -353,7 +381,9 @@ func (p *proc) profile(ctx goka.Context, m harness.Msg[schemas.IdentityCommand],
 				fwd.Owners[i] = st.MergedInto
 			}
 		}
-		fwd.Profile = st.MergedInto
+		// The creation time the link carries is this profile's, not the
+		// survivor's.
+		fwd.Profile, fwd.ProfileCreated = st.MergedInto, time.Time{}
 	}
 	p.send(ctx, profileKey(st.MergedInto), &fwd)
 	return nil
@@ -379,13 +409,14 @@ func toMillis(t time.Time) int64 {
 // limits, asks the other owners to merge into it, and resolves the event.
 func (p *proc) link(ctx goka.Context, m harness.Msg[schemas.IdentityCommand]) {
 	cmd := m.Value
-	st := p.profile(ctx, m, toMillis(cmd.ProfileCreated))
+	st := p.profile(ctx, m, cmd.ProfileCreated)
 	if st == nil {
 		return
 	}
 	self := profileID(ctx)
 	changed := ctx.Value() == nil
 	var others []string
+	othersCreated := map[string]time.Time{}
 	for i, id := range cmd.Identifiers {
 		owner := ""
 		if i < len(cmd.Owners) {
@@ -417,13 +448,16 @@ func (p *proc) link(ctx goka.Context, m harness.Msg[schemas.IdentityCommand]) {
 			if !slices.Contains(others, owner) {
 				others = append(others, owner)
 			}
+			if i < len(cmd.OwnersCreated) && cmd.OwnersCreated[i] != 0 {
+				othersCreated[owner] = msTime(cmd.OwnersCreated[i])
+			}
 		}
 	}
 	if changed {
 		ctx.SetValue(st)
 	}
 	for _, q := range others {
-		p.send(ctx, profileKey(q), &schemas.IdentityCommand{Op: opMerge, EventRaw: cmd.EventRaw, EventID: cmd.EventID, EventType: cmd.EventType, EventTS: cmd.EventTS, Profile: self, ProfileCreated: st.Created, KindCounts: st.KindCounts})
+		p.send(ctx, profileKey(q), &schemas.IdentityCommand{Op: opMerge, EventRaw: cmd.EventRaw, EventID: cmd.EventID, EventType: cmd.EventType, EventTS: cmd.EventTS, Profile: self, ProfileCreated: st.Created, KindCounts: st.KindCounts, TargetCreated: othersCreated[q]})
 	}
 	if len(cmd.EventRaw) > 0 {
 		p.resolve(ctx, self, cmd.EventID, cmd.EventType, cmd.EventRaw)
@@ -459,7 +493,7 @@ func (p *proc) refuse(ctx goka.Context, st *schemas.IdentityNode, profile, ident
 // profile. It is not this profile's; the two profiles should be one.
 func (p *proc) conflict(ctx goka.Context, m harness.Msg[schemas.IdentityCommand]) {
 	cmd := m.Value
-	st := p.profile(ctx, m, 0)
+	st := p.profile(ctx, m, cmd.TargetCreated)
 	if st == nil {
 		return
 	}
@@ -472,7 +506,7 @@ func (p *proc) conflict(ctx goka.Context, m harness.Msg[schemas.IdentityCommand]
 	}
 	ctx.SetValue(st)
 	if cmd.Profile != self {
-		p.send(ctx, profileKey(cmd.Profile), &schemas.IdentityCommand{Op: opMerge, EventRaw: cmd.EventRaw, EventID: cmd.EventID, EventType: cmd.EventType, EventTS: cmd.EventTS, Profile: self, ProfileCreated: st.Created, KindCounts: st.KindCounts})
+		p.send(ctx, profileKey(cmd.Profile), &schemas.IdentityCommand{Op: opMerge, EventRaw: cmd.EventRaw, EventID: cmd.EventID, EventType: cmd.EventType, EventTS: cmd.EventTS, Profile: self, ProfileCreated: st.Created, KindCounts: st.KindCounts, TargetCreated: cmd.ProfileCreated})
 	}
 }
 
@@ -488,13 +522,13 @@ func (p *proc) merge(ctx goka.Context, m harness.Msg[schemas.IdentityCommand]) {
 	if v, ok := ctx.Value().(*schemas.IdentityNode); ok && v != nil && (v.MergedInto == cmd.Profile || v.MergingInto == cmd.Profile) {
 		return // already merged into that survivor, or offered to it
 	}
-	st := p.profile(ctx, m, 0)
+	st := p.profile(ctx, m, cmd.TargetCreated)
 	if st == nil {
 		return
 	}
 	if older(st.Created, self, cmd.ProfileCreated, cmd.Profile) {
 		// This profile is the older one: the other merges into it.
-		p.send(ctx, profileKey(cmd.Profile), &schemas.IdentityCommand{Op: opMerge, EventRaw: cmd.EventRaw, EventID: cmd.EventID, EventType: cmd.EventType, EventTS: cmd.EventTS, Profile: self, ProfileCreated: st.Created, KindCounts: st.KindCounts})
+		p.send(ctx, profileKey(cmd.Profile), &schemas.IdentityCommand{Op: opMerge, EventRaw: cmd.EventRaw, EventID: cmd.EventID, EventType: cmd.EventType, EventTS: cmd.EventTS, Profile: self, ProfileCreated: st.Created, KindCounts: st.KindCounts, TargetCreated: cmd.ProfileCreated})
 		if ctx.Value() == nil {
 			ctx.SetValue(st)
 		}
@@ -512,7 +546,7 @@ func (p *proc) merge(ctx goka.Context, m harness.Msg[schemas.IdentityCommand]) {
 	ctx.SetValue(st)
 	p.send(ctx, profileKey(cmd.Profile), &schemas.IdentityCommand{
 		Op: opAbsorb, EventRaw: cmd.EventRaw, EventID: cmd.EventID, EventType: cmd.EventType, EventTS: cmd.EventTS, Profile: self, ProfileCreated: st.Created,
-		Identifiers: st.Identifiers, KindCounts: st.KindCounts,
+		Identifiers: st.Identifiers, KindCounts: st.KindCounts, TargetCreated: cmd.ProfileCreated,
 	})
 }
 
@@ -520,7 +554,7 @@ func (p *proc) merge(ctx goka.Context, m harness.Msg[schemas.IdentityCommand]) {
 // after checking the limits again with this profile's current counts.
 func (p *proc) absorb(ctx goka.Context, m harness.Msg[schemas.IdentityCommand]) {
 	cmd := m.Value
-	st := p.profile(ctx, m, 0)
+	st := p.profile(ctx, m, cmd.TargetCreated)
 	if st == nil {
 		return
 	}
@@ -597,7 +631,7 @@ func (p *proc) erase(ctx goka.Context, m harness.Msg[schemas.IdentityCommand]) {
 	if ctx.Value() == nil {
 		return // erased already
 	}
-	st := p.profile(ctx, m, 0)
+	st := p.profile(ctx, m, time.Time{})
 	if st == nil {
 		return
 	}

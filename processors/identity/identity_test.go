@@ -12,6 +12,7 @@ import (
 
 	"github.com/lovoo/goka"
 	"github.com/lovoo/goka/tester"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/twmb/franz-go/pkg/sr"
 	"github.com/twmb/franz-go/pkg/sr/srfake"
 
@@ -34,6 +35,8 @@ type rig struct {
 	audit    *tester.QueueTracker
 	erasures *tester.QueueTracker
 	dlq      *tester.QueueTracker
+	loop     *tester.QueueTracker
+	metrics  *identity.Metrics
 	lookup   *identity.Lookup
 	seq      int
 	base     time.Time
@@ -98,6 +101,7 @@ func newRig(t *testing.T, tweak func(*identity.Config)) *rig {
 		t: t, tt: tt, codecs: c,
 		resolved: tt.NewQueueTracker("resolved"), merges: tt.NewQueueTracker("merges"),
 		audit: tt.NewQueueTracker("audit"), erasures: tt.NewQueueTracker("erasures"), dlq: tt.NewQueueTracker("dlq"),
+		loop: tt.NewQueueTracker(g.LoopStream().Topic()), metrics: cfg.Metrics,
 		base: time.Date(2026, 11, 2, 8, 0, 0, 0, time.UTC),
 	}
 	r.lookup = identity.NewLookup(func(key string) (*schemas.IdentityNode, error) {
@@ -304,6 +308,93 @@ func TestDuplicateEventsResolvedOnce(t *testing.T) {
 	got := r.resolvedByEvent()
 	if len(got["e-dup"]) != 1 || len(got["e-one"]) != 1 {
 		t.Fatalf("resolved %v, want each event once", got)
+	}
+}
+
+// gathers drains the loopback and counts the gathers it carried.
+func (r *rig) gathers() int {
+	r.t.Helper()
+	n := 0
+	for {
+		_, v, ok := r.loop.Next()
+		if !ok {
+			return n
+		}
+		cmd, err := r.codecs.Command.DecodeTyped(v.([]byte))
+		if err != nil {
+			r.t.Fatal(err)
+		}
+		if cmd.Op == "gather" {
+			n++
+		}
+	}
+}
+
+func TestCompanionsSkipTheGather(t *testing.T) {
+	r := newRig(t, nil)
+	// Events are routed through their strongest identifier, the e-mail.
+	r.send("page_view", "email_sha256:e1", "device:d1")
+	if n := r.gathers(); n != 1 {
+		t.Fatalf("first event: %d gathers, want 1", n)
+	}
+	for range 3 {
+		r.send("page_view", "email_sha256:e1", "device:d1")
+	}
+	if n := r.gathers(); n != 0 {
+		t.Fatalf("events with known companions: %d gathers, want 0", n)
+	}
+	if n := testutil.ToFloat64(r.metrics.Shortcuts); n != 3 {
+		t.Fatalf("%v events counted as resolved without a gather, want 3", n)
+	}
+	// A new identifier with the routing one gathers again, all of them.
+	r.send("page_view", "email_sha256:e1", "device:d1", "cookie:c1")
+	if n := r.gathers(); n != 2 {
+		t.Fatalf("event with a new companion: %d gathers, want 2 (one per other identifier)", n)
+	}
+	r.send("page_view", "email_sha256:e1", "cookie:c1")
+	if n := r.gathers(); n != 0 {
+		t.Fatalf("event with a subset of the companions: %d gathers, want 0", n)
+	}
+	got := r.resolvedByEvent()
+	p := r.profileOf("email_sha256:e1")
+	for id, profiles := range got {
+		if len(profiles) != 1 || profiles[0] != p {
+			t.Fatalf("event %s resolved to %v, want once to %s", id, profiles, p)
+		}
+	}
+	for _, id := range []string{"device:d1", "cookie:c1"} {
+		if o := r.profileOf(id); o != p {
+			t.Fatalf("%s in %q, want %s", id, o, p)
+		}
+	}
+
+	// When the routing identifier changes owner (its profile merges into an
+	// older one), what it knew of its companions is forgotten.
+	r.base = r.base.Add(-time.Hour) // the next profile is older
+	r.send("login", "customer:C1")
+	r.base = r.base.Add(time.Hour)
+	r.send("login", "customer:C1", "email_sha256:e1")
+	survivor := r.profileOf("customer:C1")
+	if r.profileOf("email_sha256:e1") != survivor || survivor == p {
+		t.Fatalf("e-mail in %s, customer in %s, first profile %s: want the e-mail merged into the older customer", r.profileOf("email_sha256:e1"), survivor, p)
+	}
+	node := r.tt.TableValue(goka.GroupTable(group), "email_sha256:e1").(*schemas.IdentityNode)
+	if len(node.Companions) != 0 {
+		t.Fatalf("e-mail repointed to %s still lists companions %v", node.Owner, node.Companions)
+	}
+	r.gathers()
+	r.send("page_view", "email_sha256:e1", "device:d1")
+	if n := r.gathers(); n != 1 {
+		t.Fatalf("after the owner changed: %d gathers, want 1", n)
+	}
+	got = r.resolvedByEvent()
+	if len(got) != 3 {
+		t.Fatalf("resolved %v, want 3 events", got)
+	}
+	for id, profiles := range got {
+		if len(profiles) != 1 || profiles[0] != survivor {
+			t.Fatalf("event %s resolved to %v, want once to the survivor %s", id, profiles, survivor)
+		}
 	}
 }
 

@@ -35,6 +35,7 @@ type sim struct {
 	fkeys  map[[2]int32][]string
 	lkeys  [][]string
 	off    int64
+	seq    int
 	dlq    int
 	steps  int
 }
@@ -68,6 +69,16 @@ func newSim(t *testing.T, seed uint64) *sim {
 		table: map[string]*schemas.IdentityNode{}, input: make([][]*schemas.Event, parts), loop: make([][][]byte, parts),
 		lkeys: make([][]string, parts), flight: map[[2]int32][][]byte{}, fkeys: map[[2]int32][]string{},
 	}
+}
+
+// add queues an event with the identifiers on the input partition of its
+// strongest one; the n-th event is stamped n steps after 8:00.
+func (s *sim) add(step time.Duration, typ string, ids ...string) {
+	s.seq++
+	x := idsOf(s.t, ids...)
+	ts := time.Date(2026, 11, 2, 8, 0, 0, 0, time.UTC).Add(time.Duration(s.seq) * step)
+	pt := s.partition(identifiers(x, s.p.ph)[0])
+	s.input[pt] = append(s.input[pt], &schemas.Event{EventID: fmt.Sprintf("e-%04d", s.seq), TS: ts, Type: typ, IDs: x})
 }
 
 func (s *sim) partition(key string) int32 {
@@ -153,6 +164,7 @@ func (s *sim) profileOf(id string) string {
 func clone(n *schemas.IdentityNode) *schemas.IdentityNode {
 	c := *n
 	c.Seen = slices.Clone(n.Seen)
+	c.Companions = slices.Clone(n.Companions)
 	c.Identifiers = slices.Clone(n.Identifiers)
 	c.KindCounts = maps.Clone(n.KindCounts)
 	return &c
@@ -216,16 +228,7 @@ func TestHouseholdNeverMixesWhateverTheInterleaving(t *testing.T) {
 	mixed, split := 0, 0
 	for round := range rounds {
 		s := newSim(t, uint64(round))
-		ts := time.Date(2026, 11, 2, 8, 0, 0, 0, time.UTC)
-		var seq int
-		ev := func(typ string, ids ...string) {
-			seq++
-			x := idsOf(t, ids...)
-			e := &schemas.Event{EventID: fmt.Sprintf("e-%04d", seq), TS: ts.Add(time.Duration(seq) * time.Minute), Type: typ, IDs: x}
-			key := identifiers(x, s.p.ph)[0]
-			pt := s.partition(key)
-			s.input[pt] = append(s.input[pt], e)
-		}
+		ev := func(typ string, ids ...string) { s.add(time.Minute, typ, ids...) }
 		for range 3 {
 			ev("page_view", "device:dT", "cookie:cT")
 		}
@@ -285,5 +288,46 @@ func TestHouseholdNeverMixesWhateverTheInterleaving(t *testing.T) {
 	}
 	if split > 0 {
 		t.Errorf("%d times a person's identifiers were left in two profiles", split)
+	}
+}
+
+// TestOldestSurvivesWhateverTheInterleaving: a person first seen on a
+// device alone, then identifying with a customer id, e-mail and phone, is
+// one profile in the end, and it is the profile of the device's first
+// event (the oldest): also when the merge request reaches that profile
+// before the command that creates it, and when the identify event's claim
+// reaches the device before the device's first event does.
+func TestOldestSurvivesWhateverTheInterleaving(t *testing.T) {
+	const rounds = 300
+	person := []string{"device:d1", "customer:C1", "email_sha256:e1", "phone_sha256:ph1", "cookie:c1"}
+	for round := range rounds {
+		s := newSim(t, uint64(round))
+		ev := func(typ string, ids ...string) { s.add(time.Second, typ, ids...) }
+		// Other persons' events queue before the device's first event on
+		// its partition, so that the identify event's gather and claims
+		// may overtake it.
+		for i := 0; len(s.input[s.partition("device:d1")]) < 20; i++ {
+			if id := fmt.Sprintf("cookie:f%d", i); s.partition(id) == s.partition("device:d1") {
+				ev("page_view", id)
+			}
+		}
+		first := fmt.Sprintf("e-%04d", s.seq+1)
+		ev("page_view", "device:d1")
+		ev("identify", "device:d1", "customer:C1", "email_sha256:e1", "phone_sha256:ph1")
+		for range 5 {
+			ev("product_view", "device:d1", "customer:C1")
+		}
+		ev("page_view", "cookie:c1")
+		ev("login", "customer:C1", "cookie:c1")
+		s.run()
+		want := newProfileID("device:d1", first)
+		for _, id := range person {
+			if p := s.profileOf(id); p != want {
+				t.Fatalf("round %d: %s in profile %q, want the oldest %s", round, id, p, want)
+			}
+		}
+		if s.dlq > 0 {
+			t.Errorf("round %d: %d records dead-lettered", round, s.dlq)
+		}
 	}
 }
