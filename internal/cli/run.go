@@ -21,6 +21,7 @@ import (
 	"github.com/activa-dev/activa/internal/harness"
 	"github.com/activa-dev/activa/internal/kafka"
 	"github.com/activa-dev/activa/internal/obs"
+	"github.com/activa-dev/activa/internal/statestore"
 	"github.com/activa-dev/activa/topology"
 )
 
@@ -166,9 +167,9 @@ func (a *app) runProcessors(ctx context.Context, c *conn, codecs *topology.Codec
 
 // stateStorage is the local store of a processor's table partitions:
 // LevelDB with bloom filters, since many lookups of an identity graph are
-// for keys that do not exist yet.
+// for keys that do not exist yet, written in batches.
 func stateStorage(dir string) storage.Builder {
-	return storage.BuilderWithOptions(dir, &opt.Options{Filter: filter.NewBloomFilter(10)})
+	return statestore.Builder(dir, statestore.Options{LevelDB: &opt.Options{Filter: filter.NewBloomFilter(10)}})
 }
 
 // gokaLogger sends goka's log lines to slog at debug level.
