@@ -78,6 +78,9 @@ func (c *Codec[T]) add(id int, text string, writer bool) error {
 	}
 	opts := []sr.EncodingOpt{
 		sr.DecodeFn(func(b []byte, v any) error {
+			if bc, ok := v.(binaryCodec); ok && writer {
+				return bc.avroRead(b)
+			}
 			n, rest, err := ac.NativeFromBinary(b)
 			if err != nil {
 				return err
@@ -97,6 +100,9 @@ func (c *Codec[T]) add(id int, text string, writer bool) error {
 	}
 	if writer {
 		opts = append(opts, sr.AppendEncodeFn(func(b []byte, v any) ([]byte, error) {
+			if bc, ok := v.(binaryCodec); ok {
+				return bc.avroAppend(b), nil
+			}
 			n, err := toNative(reflect.ValueOf(v))
 			if err != nil {
 				return nil, err

@@ -1,0 +1,239 @@
+package schemas
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"time"
+)
+
+// binaryCodec is implemented by records on the hot path that read and write
+// their Avro binary body (without the wire-format header) directly, for the
+// current schema only: a record written with another schema goes through
+// goavro, which resolves it. Both must produce exactly what goavro does for
+// the current schema; tests compare them on random and fuzzed records.
+type binaryCodec interface {
+	avroAppend(b []byte) []byte
+	avroRead(b []byte) error
+}
+
+var errShort = errors.New("record ends early")
+
+// Avro's binary primitives. Longs and ints are zig-zag varints, which is
+// encoding/binary's Varint; strings and bytes are a length and the bytes;
+// arrays and maps are blocks of items ended by an empty block.
+
+func appendLong(b []byte, v int64) []byte { return binary.AppendVarint(b, v) }
+
+func appendString(b []byte, s string) []byte {
+	return append(binary.AppendVarint(b, int64(len(s))), s...)
+}
+
+func appendBytes(b, v []byte) []byte {
+	return append(binary.AppendVarint(b, int64(len(v))), v...)
+}
+
+func appendTime(b []byte, t time.Time) []byte { return appendLong(b, millis(t)) }
+
+func appendDouble(b []byte, v float64) []byte {
+	return binary.LittleEndian.AppendUint64(b, math.Float64bits(v))
+}
+
+func appendStrings(b []byte, ss []string) []byte {
+	if len(ss) > 0 {
+		b = appendLong(b, int64(len(ss)))
+		for _, s := range ss {
+			b = appendString(b, s)
+		}
+	}
+	return append(b, 0)
+}
+
+func appendLongs(b []byte, vs []int64) []byte {
+	if len(vs) > 0 {
+		b = appendLong(b, int64(len(vs)))
+		for _, v := range vs {
+			b = appendLong(b, v)
+		}
+	}
+	return append(b, 0)
+}
+
+// appendIntMap writes a map in key order, so that equal maps encode alike.
+func appendIntMap(b []byte, m map[string]int32) []byte {
+	if len(m) > 0 {
+		keys := make([]string, 0, len(m))
+		for k := range m {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		b = appendLong(b, int64(len(keys)))
+		for _, k := range keys {
+			b = appendLong(appendString(b, k), int64(m[k]))
+		}
+	}
+	return append(b, 0)
+}
+
+func appendStringMap(b []byte, m map[string]string) []byte {
+	if len(m) > 0 {
+		keys := make([]string, 0, len(m))
+		for k := range m {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		b = appendLong(b, int64(len(keys)))
+		for _, k := range keys {
+			b = appendString(appendString(b, k), m[k])
+		}
+	}
+	return append(b, 0)
+}
+
+// bin reads Avro binary values, keeping the first error; reads after an
+// error return zero values.
+type bin struct {
+	b   []byte
+	err error
+}
+
+func (r *bin) fail(err error) {
+	if r.err == nil {
+		r.err = err
+	}
+}
+
+func (r *bin) long() int64 {
+	if r.err != nil {
+		return 0
+	}
+	v, n := binary.Varint(r.b)
+	if n <= 0 {
+		r.fail(fmt.Errorf("bad long: %w", errShort))
+		return 0
+	}
+	r.b = r.b[n:]
+	return v
+}
+
+func (r *bin) int() int32 {
+	v := r.long()
+	if v < math.MinInt32 || v > math.MaxInt32 {
+		r.fail(fmt.Errorf("int %d out of range", v))
+		return 0
+	}
+	return int32(v)
+}
+
+func (r *bin) raw() []byte {
+	n := r.long()
+	if r.err != nil {
+		return nil
+	}
+	if n < 0 || n > int64(len(r.b)) {
+		r.fail(fmt.Errorf("length %d with %d bytes left: %w", n, len(r.b), errShort))
+		return nil
+	}
+	v := r.b[:n:n]
+	r.b = r.b[n:]
+	return v
+}
+
+func (r *bin) str() string { return string(r.raw()) }
+
+func (r *bin) bytes() []byte {
+	v := r.raw()
+	if v == nil && r.err == nil {
+		return []byte{}
+	}
+	return slices.Clone(v)
+}
+
+func (r *bin) time() time.Time {
+	ms := r.long()
+	if ms == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(ms).UTC()
+}
+
+func (r *bin) double() float64 {
+	if r.err != nil {
+		return 0
+	}
+	if len(r.b) < 8 {
+		r.fail(fmt.Errorf("bad double: %w", errShort))
+		return 0
+	}
+	v := math.Float64frombits(binary.LittleEndian.Uint64(r.b))
+	r.b = r.b[8:]
+	return v
+}
+
+// blocks reads the blocks of an array or map, calling item for each item.
+// A negative count is followed by the block's size in bytes.
+func (r *bin) blocks(item func()) {
+	for r.err == nil {
+		n := r.long()
+		if n == 0 || r.err != nil {
+			return
+		}
+		if n < 0 {
+			n = -n
+			r.long()
+		}
+		if n > int64(len(r.b)) { // every item takes a byte at least
+			r.fail(fmt.Errorf("block of %d items with %d bytes left: %w", n, len(r.b), errShort))
+			return
+		}
+		for range n {
+			item()
+		}
+	}
+}
+
+func (r *bin) strings() []string {
+	var out []string
+	r.blocks(func() { out = append(out, r.str()) })
+	if out == nil && r.err == nil {
+		out = []string{}
+	}
+	return out
+}
+
+func (r *bin) longs() []int64 {
+	var out []int64
+	r.blocks(func() { out = append(out, r.long()) })
+	if out == nil && r.err == nil {
+		out = []int64{}
+	}
+	return out
+}
+
+func (r *bin) intMap() map[string]int32 {
+	out := map[string]int32{}
+	r.blocks(func() {
+		k := r.str()
+		out[k] = r.int()
+	})
+	return out
+}
+
+func (r *bin) stringMap() map[string]string {
+	out := map[string]string{}
+	r.blocks(func() {
+		k := r.str()
+		out[k] = r.str()
+	})
+	return out
+}
+
+// end reports the first error, or trailing bytes.
+func (r *bin) end() error {
+	if r.err == nil && len(r.b) != 0 {
+		return fmt.Errorf("%d trailing bytes after the record", len(r.b))
+	}
+	return r.err
+}
