@@ -61,8 +61,8 @@ func appendLongs(b []byte, vs []int64) []byte {
 	return append(b, 0)
 }
 
-// appendIntMap writes a map in key order, so that equal maps encode alike.
-func appendIntMap(b []byte, m map[string]int32) []byte {
+// appendMap writes a map in key order, so that equal maps encode alike.
+func appendMap[V any](b []byte, m map[string]V, value func([]byte, V) []byte) []byte {
 	if len(m) > 0 {
 		keys := make([]string, 0, len(m))
 		for k := range m {
@@ -71,25 +71,18 @@ func appendIntMap(b []byte, m map[string]int32) []byte {
 		slices.Sort(keys)
 		b = appendLong(b, int64(len(keys)))
 		for _, k := range keys {
-			b = appendLong(appendString(b, k), int64(m[k]))
+			b = value(appendString(b, k), m[k])
 		}
 	}
 	return append(b, 0)
 }
 
+func appendIntMap(b []byte, m map[string]int32) []byte {
+	return appendMap(b, m, func(b []byte, v int32) []byte { return appendLong(b, int64(v)) })
+}
+
 func appendStringMap(b []byte, m map[string]string) []byte {
-	if len(m) > 0 {
-		keys := make([]string, 0, len(m))
-		for k := range m {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		b = appendLong(b, int64(len(keys)))
-		for _, k := range keys {
-			b = appendString(appendString(b, k), m[k])
-		}
-	}
-	return append(b, 0)
+	return appendMap(b, m, appendString)
 }
 
 // bin reads Avro binary values, keeping the first error; reads after an

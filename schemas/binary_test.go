@@ -11,9 +11,8 @@ import (
 	"github.com/linkedin/goavro/v2"
 )
 
-// goavroBody encodes v (a pointer to a record) with goavro from its schema,
-// bypassing the hand-written body.
-func goavroBody(t testing.TB, record string, v any) []byte {
+// goavroCodec compiles the current schema of record with goavro.
+func goavroCodec(t testing.TB, record string) *goavro.Codec {
 	t.Helper()
 	text, err := Schema(record)
 	if err != nil {
@@ -23,6 +22,14 @@ func goavroBody(t testing.TB, record string, v any) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return c
+}
+
+// goavroBody encodes v (a pointer to a record) with goavro from its schema,
+// bypassing the hand-written body.
+func goavroBody(t testing.TB, record string, v any) []byte {
+	t.Helper()
+	c := goavroCodec(t, record)
 	n, err := toNative(reflect.ValueOf(reflect.ValueOf(v).Elem().Interface()))
 	if err != nil {
 		t.Fatal(err)
@@ -37,15 +44,7 @@ func goavroBody(t testing.TB, record string, v any) []byte {
 // goavroRead decodes body with goavro into a new value of v's type.
 func goavroRead(t testing.TB, record string, body []byte, v any) (any, error) {
 	t.Helper()
-	text, err := Schema(record)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := goavro.NewCodec(text)
-	if err != nil {
-		t.Fatal(err)
-	}
-	n, rest, err := c.NativeFromBinary(body)
+	n, rest, err := goavroCodec(t, record).NativeFromBinary(body)
 	if err != nil {
 		return nil, err
 	}
