@@ -2,6 +2,9 @@
 // with the writes of a partition gathered in memory and written to LevelDB
 // in batches, together with the table offset they reach.
 //
+// The batch written last stays in memory and is read before LevelDB: the
+// keys of a stream are mostly read again soon after they were written.
+//
 // goka's own LevelDB storage writes every Set, and after recovery every
 // table offset, as a record of its own, which costs a system call each.
 // Gathering them changes nothing goka relies on: the local store is a
@@ -76,6 +79,7 @@ type Store struct {
 
 	mu          sync.Mutex
 	pending     map[string]write
+	recent      map[string]write // the batch written last, read before LevelDB
 	offset      int64
 	offsetKnown bool
 	offsetDirty bool
@@ -147,7 +151,7 @@ func (s *Store) flushLocked() error {
 	if err := s.db.Write(&b, nil); err != nil {
 		return fmt.Errorf("writing %d keys to the state store: %w", len(s.pending), err)
 	}
-	clear(s.pending)
+	s.recent, s.pending = s.pending, make(map[string]write, len(s.pending))
 	s.offsetDirty = false
 	return nil
 }
@@ -169,6 +173,9 @@ func (s *Store) Has(key string) (bool, error) {
 func (s *Store) Get(key string) ([]byte, error) {
 	s.mu.Lock()
 	w, ok := s.pending[key]
+	if !ok {
+		w, ok = s.recent[key]
+	}
 	s.mu.Unlock()
 	if ok {
 		if w.del {

@@ -135,3 +135,30 @@ func TestOffsetDefaultsWhenNoneStored(t *testing.T) {
 		t.Fatalf("offset of an empty store %d (%v), want the default -2", o, err)
 	}
 }
+
+func TestReadsFollowWritesAcrossBatches(t *testing.T) {
+	st := open(t, t.TempDir(), statestore.Options{MaxPending: 2, Interval: time.Hour})
+	defer st.Close()
+	set := func(k, v string) {
+		t.Helper()
+		if err := st.Set(k, []byte(v)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	set("a", "1")
+	set("b", "1") // batch written; a and b are the last batch
+	if err := st.Delete("a"); err != nil {
+		t.Fatal(err)
+	}
+	if v := get(t, st, "a"); v != "" {
+		t.Fatalf("a deleted after its batch was written reads %q", v)
+	}
+	set("b", "2") // the deletion of a and b=2 are written
+	set("c", "1")
+	set("d", "1") // c and d written: a and b only in LevelDB now
+	for k, want := range map[string]string{"a": "", "b": "2", "c": "1", "d": "1"} {
+		if v := get(t, st, k); v != want {
+			t.Fatalf("%s reads %q, want %q", k, v, want)
+		}
+	}
+}
