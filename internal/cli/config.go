@@ -34,6 +34,7 @@ type Settings struct {
 	Replication      int16         `koanf:"replication"`
 	ClientID         string        `koanf:"client-id"`
 	KafkaVersion     string        `koanf:"kafka-version"`
+	Compression      string        `koanf:"compression"`
 	SASLMechanism    string        `koanf:"sasl-mechanism"`
 	SASLUser         string        `koanf:"sasl-user"`
 	SASLPassword     string        `koanf:"sasl-password"`
@@ -63,6 +64,7 @@ func addConnFlags(fs *pflag.FlagSet) {
 	fs.Int16("replication", d.Replication, "replication factor of created topics")
 	fs.String("client-id", "activa", "Kafka client id")
 	fs.String("kafka-version", "3.6.0", "Kafka protocol version spoken by the goka processors")
+	fs.String("compression", "none", "compression of produced batches: none, gzip, snappy, lz4 or zstd")
 	fs.String("sasl-mechanism", "", "SASL mechanism: PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512")
 	fs.String("sasl-user", "", "SASL user")
 	fs.String("sasl-password", "", "SASL password")
@@ -115,10 +117,11 @@ func load(fs *pflag.FlagSet) (Settings, error) {
 // Kafka returns the Kafka connection settings.
 func (s Settings) Kafka() *kafka.Config {
 	return &kafka.Config{
-		Brokers:  s.Brokers,
-		ClientID: s.ClientID,
-		Version:  s.KafkaVersion,
-		SASL:     kafka.SASL{Mechanism: s.SASLMechanism, User: s.SASLUser, Password: s.SASLPassword},
+		Brokers:     s.Brokers,
+		ClientID:    s.ClientID,
+		Version:     s.KafkaVersion,
+		Compression: s.Compression,
+		SASL:        kafka.SASL{Mechanism: s.SASLMechanism, User: s.SASLUser, Password: s.SASLPassword},
 		TLS: kafka.TLS{
 			Enabled: s.TLS, CAFile: s.TLSCAFile, CertFile: s.TLSCertFile, KeyFile: s.TLSKeyFile,
 			ServerName: s.TLSServerName, InsecureSkipVerify: s.TLSInsecure,

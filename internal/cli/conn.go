@@ -82,5 +82,5 @@ func (c *conn) setup(ctx context.Context) (*topology.Codecs, error) {
 
 // producer returns a franz-go client with activa's producer settings.
 func (c *conn) producer(extra ...kgo.Opt) (*kgo.Client, error) {
-	return c.kc.NewClient(append(kafka.ProducerOpts(), extra...)...)
+	return c.kc.NewClient(append(c.kc.ProducerOpts(), extra...)...)
 }

@@ -7,6 +7,9 @@ import (
 	"fmt"
 	"os"
 	"strings"
+
+	"github.com/IBM/sarama"
+	"github.com/twmb/franz-go/pkg/kgo"
 )
 
 // SASL mechanisms accepted in [SASL.Mechanism].
@@ -26,6 +29,10 @@ type Config struct {
 	// example "3.6.0". Default "3.6.0", which every Kafka 3.x and 4.x broker
 	// and the embedded broker accept.
 	Version string `koanf:"version"`
+	// Compression of produced batches: none, gzip, snappy, lz4 or zstd.
+	// Default none, as Kafka's producers; lz4 or zstd pay off when the
+	// brokers are across a network.
+	Compression string `koanf:"compression"`
 	// SASL authentication; empty Mechanism means none.
 	SASL SASL `koanf:"sasl"`
 	// TLS settings; disabled by default.
@@ -66,6 +73,21 @@ func (c *Config) Defaults() {
 	if c.Version == "" {
 		c.Version = "3.6.0"
 	}
+	if c.Compression == "" {
+		c.Compression = "none"
+	}
+}
+
+// compressions maps the names of Config.Compression to both clients' codecs.
+var compressions = map[string]struct {
+	sarama sarama.CompressionCodec
+	franz  kgo.CompressionCodec
+}{
+	"none":   {sarama.CompressionNone, kgo.NoCompression()},
+	"gzip":   {sarama.CompressionGZIP, kgo.GzipCompression()},
+	"snappy": {sarama.CompressionSnappy, kgo.SnappyCompression()},
+	"lz4":    {sarama.CompressionLZ4, kgo.Lz4Compression()},
+	"zstd":   {sarama.CompressionZSTD, kgo.ZstdCompression()},
 }
 
 // Validate reports the first problem with c.
@@ -92,6 +114,9 @@ func (c *Config) Validate() error {
 	}
 	if _, err := parseVersion(c.Version); c.Version != "" && err != nil {
 		return err
+	}
+	if _, ok := compressions[strings.ToLower(c.Compression)]; c.Compression != "" && !ok {
+		return fmt.Errorf("kafka: unknown compression %q (want none, gzip, snappy, lz4 or zstd)", c.Compression)
 	}
 	return nil
 }

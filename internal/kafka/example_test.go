@@ -10,7 +10,7 @@ import (
 // Every franz-go producer that feeds a goka processor partitions keys like
 // sarama does: FNV-1a, the hash taken as a signed 32-bit number, modulo the
 // partition count, negated when negative. Build producers with
-// kgo.NewClient(append(opts, kafka.ProducerOpts()...)...).
+// kgo.NewClient(append(opts, cfg.ProducerOpts()...)...).
 func ExamplePartitionOf() {
 	for _, key := range []string{"customer:C1042", "cookie:c-81f2"} {
 		h := fnv.New32a()

@@ -69,16 +69,21 @@ func (c *Config) Opts() ([]kgo.Opt, error) {
 
 // ProducerOpts are the producer settings every activa producer uses: the
 // sarama-compatible partitioner, acks from all in-sync replicas with the
-// idempotent producer (franz-go's default), and batching tuned for
-// throughput with a short linger.
-func ProducerOpts() []kgo.Opt {
+// idempotent producer (franz-go's default), batching tuned for throughput
+// with a short linger, and the configured compression.
+func (c *Config) ProducerOpts() []kgo.Opt {
+	c.Defaults()
+	codec, ok := compressions[strings.ToLower(c.Compression)]
+	if !ok {
+		codec = compressions["none"] // Validate refuses it first
+	}
 	return []kgo.Opt{
 		kgo.RecordPartitioner(Partitioner()),
 		kgo.RequiredAcks(kgo.AllISRAcks()),
 		kgo.ProducerLinger(5 * time.Millisecond),
 		kgo.ProducerBatchMaxBytes(1 << 20),
 		kgo.MaxBufferedRecords(1 << 16),
-		kgo.ProducerBatchCompression(kgo.Lz4Compression(), kgo.NoCompression()),
+		kgo.ProducerBatchCompression(codec.franz, kgo.NoCompression()),
 	}
 }
 

@@ -29,7 +29,8 @@ func parseVersion(v string) (sarama.KafkaVersion, error) {
 //     cannot duplicate or reorder a record within a partition;
 //   - new consumer groups start from the oldest offset, so input produced
 //     before a processor's first start is not skipped;
-//   - lz4 compression and larger batches with a short flush interval;
+//   - the configured compression and larger batches with a short flush
+//     interval;
 //   - SASL and TLS from the configuration.
 func (c *Config) Sarama() (*sarama.Config, error) {
 	c.Defaults()
@@ -51,7 +52,7 @@ func (c *Config) Sarama() (*sarama.Config, error) {
 	cfg.Net.MaxOpenRequests = 1 // required by sarama's idempotent producer
 	cfg.Producer.Retry.Max = 20
 	cfg.Producer.Retry.Backoff = 100 * time.Millisecond
-	cfg.Producer.Compression = sarama.CompressionLZ4
+	cfg.Producer.Compression = compressions[strings.ToLower(c.Compression)].sarama
 	cfg.Producer.Flush.Frequency = 5 * time.Millisecond
 	cfg.Producer.Flush.Bytes = 256 << 10
 	cfg.Producer.Flush.MaxMessages = 0

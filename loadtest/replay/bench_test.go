@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/activa-dev/activa/internal/ingest"
-	"github.com/activa-dev/activa/internal/kafka"
 	"github.com/activa-dev/activa/loadtest/gen"
 	"github.com/activa-dev/activa/loadtest/replay"
 )
@@ -23,7 +22,7 @@ func BenchmarkReplay(b *testing.B) {
 		b.Fatal(err)
 	}
 	e := setup(b)
-	cl, err := e.kc.NewClient(kafka.ProducerOpts()...)
+	cl, err := e.kc.NewClient(e.kc.ProducerOpts()...)
 	if err != nil {
 		b.Fatal(err)
 	}

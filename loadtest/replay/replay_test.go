@@ -103,7 +103,7 @@ func TestReplayProducesAndDeadLetters(t *testing.T) {
 	zw.Write([]byte(in.String()))
 	zw.Close()
 
-	cl, err := e.kc.NewClient(kafka.ProducerOpts()...)
+	cl, err := e.kc.NewClient(e.kc.ProducerOpts()...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -187,7 +187,7 @@ func TestReplayRate(t *testing.T) {
 	for i := 1; i <= 300; i++ {
 		in.WriteString(line(i) + "\n")
 	}
-	cl, err := e.kc.NewClient(kafka.ProducerOpts()...)
+	cl, err := e.kc.NewClient(e.kc.ProducerOpts()...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -212,7 +212,7 @@ func TestReplayReadsEveryChunk(t *testing.T) {
 	for i := 1; i <= n; i++ {
 		in.WriteString(line(i) + "\n")
 	}
-	cl, err := e.kc.NewClient(kafka.ProducerOpts()...)
+	cl, err := e.kc.NewClient(e.kc.ProducerOpts()...)
 	if err != nil {
 		t.Fatal(err)
 	}

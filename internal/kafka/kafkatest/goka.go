@@ -46,7 +46,7 @@ func GokaProcessor(t testing.TB, cfg *kafka.Config, prefix string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cl, err := cfg.NewClient(kafka.ProducerOpts()...)
+	cl, err := cfg.NewClient(cfg.ProducerOpts()...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -25,7 +25,7 @@ func PartitionAgreement(t testing.TB, cfg *kafka.Config, prefix string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	cl, err := cfg.NewClient(kafka.ProducerOpts()...)
+	cl, err := cfg.NewClient(cfg.ProducerOpts()...)
 	if err != nil {
 		t.Fatal(err)
 	}
