@@ -321,3 +321,36 @@ type IdentityCommand struct {
 	TargetCreated  time.Time        `avro:"target_created" json:"target_created"`
 	Hop            int32            `avro:"hop" json:"hop"`
 }
+
+// SessionStateRecord is the record of the sessions processor's table and
+// loopback.
+const SessionStateRecord = "activa.SessionState"
+
+// SessionState is the activa.SessionState record: the open sessions of one
+// profile.
+type SessionState struct {
+	MaxTS       time.Time     `avro:"max_ts" json:"max_ts"`
+	ClosedUntil time.Time     `avro:"closed_until" json:"closed_until"`
+	Open        []OpenSession `avro:"open" json:"open"`
+}
+
+// OpenSession is the activa.OpenSession record: a session not closed yet.
+type OpenSession struct {
+	Hits []SessionHit `avro:"hits" json:"hits"`
+}
+
+// SessionHit is the activa.SessionHit record: what one event contributes
+// to its session.
+type SessionHit struct {
+	EventID   string    `avro:"event_id" json:"event_id"`
+	TS        time.Time `avro:"ts" json:"ts"`
+	Type      string    `avro:"type" json:"type"`
+	Channel   string    `avro:"channel" json:"channel"`
+	Device    string    `avro:"device" json:"device"`
+	URL       string    `avro:"url" json:"url"`
+	ProductID string    `avro:"product_id" json:"product_id"`
+	Value     float64   `avro:"value" json:"value"`
+	Qty       int32     `avro:"qty" json:"qty"`
+	ScrollPct int32     `avro:"scroll_pct" json:"scroll_pct"`
+	DwellMS   int64     `avro:"dwell_ms" json:"dwell_ms"`
+}

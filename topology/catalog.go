@@ -32,6 +32,8 @@ const (
 	Erasures        = "privacy.erasures"
 	IdentityTable   = "identity-table"
 	IdentityLoop    = "identity-loop"
+	SessionsTable   = "sessions-table"
+	SessionsLoop    = "sessions-loop"
 )
 
 // Writers that are not goka processors.
@@ -72,6 +74,8 @@ func Topics() []Topic {
 		{IdentityTable, "activa.IdentityNode", "identifier kind:value, or profile:<id>", Compact, 0, "identity", "identity graph: owner of each identifier, identifiers of each profile"},
 		{IdentityLoop, "activa.IdentityCommand", "identifier kind:value, or profile:<id>, the command is for", Delete, kafka.LoopRetention, "identity", "identity's messages to itself"},
 		{SessionsClosed, "activa.SessionSummary", "profile id", Delete, week, "sessions", "closed-session summaries"},
+		{SessionsTable, "activa.SessionState", "profile id", Compact, 0, "sessions", "open sessions of every profile"},
+		{SessionsLoop, "activa.SessionState", "survivor profile id", Delete, kafka.LoopRetention, "sessions", "open sessions an absorbed profile hands to its survivor"},
 		{ProfileFeatures, "activa.ProfileFeatures", "profile id", Compact, 0, "features", "current features of every profile"},
 		{SegmentChanges, "activa.SegmentChange", "profile id", Delete, week, "segments", "tier, lifecycle and cluster changes"},
 		{SegmentModel, "activa.SegmentModel", "model name", Compact, 0, "segments", "published clustering model with centroids"},

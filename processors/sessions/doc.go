@@ -1,0 +1,16 @@
+// Package sessions cuts each profile's events into sessions: runs of events
+// with no inactivity gap longer than the configured gap (default 30
+// minutes), in event time.
+//
+// Events may arrive out of order by up to the allowed lateness (default 5
+// minutes) behind the profile's latest event. An open session keeps what
+// each of its events contributes (a few fields, at most a configured number
+// of events), so that an event arriving late lands in the right session,
+// may join two sessions into one, and the summary is folded in event time
+// whatever the arrival order. A session closes once the profile's
+// watermark (its latest event time minus the lateness) lies more than the
+// gap past the session's last event: no event on time can join it any
+// more. An event behind the watermark is too late and is dead-lettered,
+// never put silently into the wrong session. Redelivered events (an event
+// id already in an open session) change nothing.
+package sessions
