@@ -331,11 +331,13 @@ const SessionStateRecord = "activa.SessionState"
 type SessionState struct {
 	MaxTS       time.Time     `avro:"max_ts" json:"max_ts"`
 	ClosedUntil time.Time     `avro:"closed_until" json:"closed_until"`
+	Arrived     time.Time     `avro:"arrived" json:"arrived"`
 	Open        []OpenSession `avro:"open" json:"open"`
 }
 
 // OpenSession is the activa.OpenSession record: a session not closed yet.
 type OpenSession struct {
+	Due  time.Time    `avro:"due" json:"due"`
 	Hits []SessionHit `avro:"hits" json:"hits"`
 }
 

@@ -3,12 +3,14 @@ package topology
 import (
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/lovoo/goka"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/activa-dev/activa/internal/deadletter"
 	"github.com/activa-dev/activa/internal/harness"
+	"github.com/activa-dev/activa/processors/sessions"
 	"github.com/activa-dev/activa/schemas"
 )
 
@@ -50,6 +52,11 @@ type Processor struct {
 	Doc string
 	// Define builds the processor's group graph; it does no I/O.
 	Define func(Env) (*goka.GroupGraph, error)
+	// Sweep, when not empty, names a visitor edge of the graph that the
+	// runner visits on every key at each SweepEvery (goka has no timers).
+	Sweep string
+	// SweepEvery is the period of the sweep.
+	SweepEvery time.Duration
 }
 
 // Processors is the explicit list of processors, in data-flow order.
@@ -57,6 +64,10 @@ type Processor struct {
 func Processors() []Processor {
 	return []Processor{
 		{Name: "identity", Doc: "resolves every event to one profile across identifiers", Define: defineIdentity},
+		{
+			Name: "sessions", Doc: "cuts each profile's events into sessions and summarises the closed ones", Define: defineSessions,
+			Sweep: sessions.IdleVisitor, SweepEvery: 30 * time.Second,
+		},
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"github.com/lovoo/goka"
 
 	"github.com/activa-dev/activa/processors/identity"
+	"github.com/activa-dev/activa/processors/sessions"
 	"github.com/activa-dev/activa/schemas"
 )
 
@@ -41,4 +42,35 @@ func defineIdentity(env Env) (*goka.GroupGraph, error) {
 		}
 	}
 	return identity.Define(cfg)
+}
+
+// defineSessions binds the sessions processor to the catalog.
+func defineSessions(env Env) (*goka.GroupGraph, error) {
+	cat, c := env.Catalog, env.Codecs
+	h, err := env.Harness("sessions")
+	if err != nil {
+		return nil, err
+	}
+	cfg := sessions.DefaultConfig()
+	cfg.Group = goka.Group(cat.Name("sessions"))
+	cfg.Topics = sessions.Topics{
+		Input:  goka.Stream(cat.Name(EventsResolved)),
+		Merges: goka.Stream(cat.Name(ProfileMerges)),
+		Closed: goka.Stream(cat.Name(SessionsClosed)),
+	}
+	cfg.Harness = h
+	if env.Registerer != nil {
+		cfg.Metrics = sessions.NewMetrics(env.Registerer)
+	}
+	var errs [4]error
+	cfg.Codecs.Resolved, errs[0] = Typed[schemas.ResolvedEvent](c, EventsResolved)
+	cfg.Codecs.Merge, errs[1] = Typed[schemas.ProfileMerge](c, ProfileMerges)
+	cfg.Codecs.Summary, errs[2] = Typed[schemas.SessionSummary](c, SessionsClosed)
+	cfg.Codecs.State, errs[3] = Typed[schemas.SessionState](c, SessionsTable)
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return sessions.Define(cfg)
 }

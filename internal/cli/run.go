@@ -107,6 +107,7 @@ func (a *app) runProcessors(ctx context.Context, c *conn, codecs *topology.Codec
 	opts = append(opts, goka.WithLogger(gokaLogger{a.log}))
 	var procs []*goka.Processor
 	var groups []string
+	var sweeps []topology.Processor
 	for _, p := range topology.Processors() {
 		if !slices.Contains(names, p.Name) {
 			continue
@@ -123,6 +124,7 @@ func (a *app) runProcessors(ctx context.Context, c *conn, codecs *topology.Codec
 		}
 		procs = append(procs, proc)
 		groups = append(groups, string(g.Group()))
+		sweeps = append(sweeps, p)
 		health.Set("processor "+p.Name, func() error {
 			if !proc.Recovered() {
 				return errors.New("recovering state")
@@ -159,10 +161,33 @@ func (a *app) runProcessors(ctx context.Context, c *conn, codecs *topology.Codec
 				cancel()
 			}
 		}()
+		if sw := sweeps[i]; sw.Sweep != "" {
+			wg.Go(func() { a.sweep(rctx, proc, sw) })
+		}
 	}
 	a.log.Info("processors running", "groups", groups, "state_dir", stateDir)
 	wg.Wait()
 	return errors.Join(errs...)
+}
+
+// sweep visits every key of a processor's table through its sweep visitor
+// at each period, once the processor runs, until ctx ends.
+func (a *app) sweep(ctx context.Context, proc *goka.Processor, p topology.Processor) {
+	t := time.NewTicker(p.SweepEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if !proc.Recovered() {
+			continue
+		}
+		if err := proc.VisitAll(ctx, p.Sweep, nil); err != nil && ctx.Err() == nil {
+			a.log.Warn("sweep failed", "processor", p.Name, "visitor", p.Sweep, "err", err)
+		}
+	}
 }
 
 // stateStorage is the local store of a processor's table partitions:

@@ -1,7 +1,6 @@
 package identity_test
 
 import (
-	"context"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -13,14 +12,12 @@ import (
 	"github.com/lovoo/goka"
 	"github.com/lovoo/goka/tester"
 	"github.com/prometheus/client_golang/prometheus/testutil"
-	"github.com/twmb/franz-go/pkg/sr"
-	"github.com/twmb/franz-go/pkg/sr/srfake"
 
-	"github.com/activa-dev/activa/internal/deadletter"
-	"github.com/activa-dev/activa/internal/harness"
+	"github.com/activa-dev/activa/internal/harness/harnesstest"
 	"github.com/activa-dev/activa/internal/ingest"
 	"github.com/activa-dev/activa/processors/identity"
 	"github.com/activa-dev/activa/schemas"
+	"github.com/activa-dev/activa/schemas/schematest"
 )
 
 const group = "identity"
@@ -44,63 +41,34 @@ type rig struct {
 
 func newRig(t *testing.T, tweak func(*identity.Config)) *rig {
 	t.Helper()
-	ctx := context.Background()
-	reg := srfake.New()
-	t.Cleanup(reg.Close)
-	rc, err := sr.NewClient(sr.URLs(reg.URL()))
-	if err != nil {
-		t.Fatal(err)
+	rc := schematest.Registry(t)
+	c := identity.Codecs{
+		Event:    schematest.Register[schemas.Event](t, rc, "raw-value", schemas.EventRecord),
+		Resolved: schematest.Register[schemas.ResolvedEvent](t, rc, "resolved-value", schemas.ResolvedEventRecord),
+		Merge:    schematest.Register[schemas.ProfileMerge](t, rc, "merges-value", schemas.ProfileMergeRecord),
+		Audit:    schematest.Register[schemas.IdentityAudit](t, rc, "audit-value", schemas.IdentityAuditRecord),
+		Erasure:  schematest.Register[schemas.ErasureConfirmation](t, rc, "erasures-value", schemas.ErasureConfirmationRecord),
+		Node:     schematest.Register[schemas.IdentityNode](t, rc, "identity-table-value", schemas.IdentityNodeRecord),
+		Command:  schematest.Register[schemas.IdentityCommand](t, rc, "identity-loop-value", schemas.IdentityCommandRecord),
 	}
-	must := func(err error) {
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	var c identity.Codecs
-	c.Event, err = schemas.Register[schemas.Event](ctx, rc, "raw-value", schemas.EventRecord)
-	must(err)
-	c.Resolved, err = schemas.Register[schemas.ResolvedEvent](ctx, rc, "resolved-value", schemas.ResolvedEventRecord)
-	must(err)
-	c.Merge, err = schemas.Register[schemas.ProfileMerge](ctx, rc, "merges-value", schemas.ProfileMergeRecord)
-	must(err)
-	c.Audit, err = schemas.Register[schemas.IdentityAudit](ctx, rc, "audit-value", schemas.IdentityAuditRecord)
-	must(err)
-	c.Erasure, err = schemas.Register[schemas.ErasureConfirmation](ctx, rc, "erasures-value", schemas.ErasureConfirmationRecord)
-	must(err)
-	c.Node, err = schemas.Register[schemas.IdentityNode](ctx, rc, "identity-table-value", schemas.IdentityNodeRecord)
-	must(err)
-	c.Command, err = schemas.Register[schemas.IdentityCommand](ctx, rc, "identity-loop-value", schemas.IdentityCommandRecord)
-	must(err)
-	dl, err := schemas.Register[schemas.DeadLetter](ctx, rc, "dlq-value", schemas.DeadLetterRecord)
-	must(err)
-
 	cfg := identity.DefaultConfig()
 	cfg.Group = group
 	cfg.Topics = identity.Topics{Input: "raw", Resolved: "resolved", Merges: "merges", Audit: "audit", Erasures: "erasures"}
 	cfg.Codecs = c
-	cfg.Harness = &harness.Harness{Stage: "identity", Deadletter: "dlq", Codec: dl, Metrics: deadletter.NewMetrics(nil)}
+	cfg.Harness = harnesstest.Harness(t, rc, "identity")
 	cfg.Metrics = identity.NewMetrics(nil)
 	if tweak != nil {
 		tweak(&cfg)
 	}
 	g, err := identity.Define(cfg)
-	must(err)
-	tt := tester.New(t)
-	proc, err := goka.NewProcessor(nil, g, append(harness.Options(), goka.WithTester(tt))...)
-	must(err)
-	pctx, cancel := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- proc.Run(pctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("processor stopped with %v", err)
-		}
-	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tt, _ := harnesstest.Start(t, g)
 	r := &rig{
 		t: t, tt: tt, codecs: c,
 		resolved: tt.NewQueueTracker("resolved"), merges: tt.NewQueueTracker("merges"),
-		audit: tt.NewQueueTracker("audit"), erasures: tt.NewQueueTracker("erasures"), dlq: tt.NewQueueTracker("dlq"),
+		audit: tt.NewQueueTracker("audit"), erasures: tt.NewQueueTracker("erasures"), dlq: tt.NewQueueTracker(harnesstest.Deadletter),
 		loop: tt.NewQueueTracker(g.LoopStream().Topic()), metrics: cfg.Metrics,
 		base: time.Date(2026, 11, 2, 8, 0, 0, 0, time.UTC),
 	}

@@ -11,12 +11,11 @@ import (
 	"time"
 
 	"github.com/lovoo/goka"
-	"github.com/twmb/franz-go/pkg/sr"
-	"github.com/twmb/franz-go/pkg/sr/srfake"
 
 	"github.com/activa-dev/activa/internal/deadletter"
 	"github.com/activa-dev/activa/internal/harness"
 	"github.com/activa-dev/activa/schemas"
+	"github.com/activa-dev/activa/schemas/schematest"
 )
 
 // sim runs the processor's handlers on a model of Kafka that delivers
@@ -42,25 +41,13 @@ type sim struct {
 
 func newSim(t *testing.T, seed uint64) *sim {
 	t.Helper()
-	ctx := context.Background()
-	reg := srfake.New()
-	t.Cleanup(reg.Close)
-	rc, err := sr.NewClient(sr.URLs(reg.URL()))
-	if err != nil {
-		t.Fatal(err)
-	}
+	rc := schematest.Registry(t)
 	cfg := DefaultConfig()
 	cfg.Group = "identity"
 	cfg.Topics = Topics{Input: "raw", Resolved: "resolved", Merges: "merges", Audit: "audit", Erasures: "erasures"}
-	if cfg.Codecs.Command, err = schemas.Register[schemas.IdentityCommand](ctx, rc, "loop-value", schemas.IdentityCommandRecord); err != nil {
-		t.Fatal(err)
-	}
-	if cfg.Codecs.Event, err = schemas.Register[schemas.Event](ctx, rc, "raw-value", schemas.EventRecord); err != nil {
-		t.Fatal(err)
-	}
-	if cfg.Codecs.Resolved, err = schemas.Register[schemas.ResolvedEvent](ctx, rc, "resolved-value", schemas.ResolvedEventRecord); err != nil {
-		t.Fatal(err)
-	}
+	cfg.Codecs.Command = schematest.Register[schemas.IdentityCommand](t, rc, "loop-value", schemas.IdentityCommandRecord)
+	cfg.Codecs.Event = schematest.Register[schemas.Event](t, rc, "raw-value", schemas.EventRecord)
+	cfg.Codecs.Resolved = schematest.Register[schemas.ResolvedEvent](t, rc, "resolved-value", schemas.ResolvedEventRecord)
 	h := &harness.Harness{Stage: "identity", Deadletter: "dlq", Metrics: deadletter.NewMetrics(nil)}
 	const parts = 8
 	return &sim{

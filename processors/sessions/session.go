@@ -19,8 +19,7 @@ const (
 	Applied Verdict = iota
 	// Duplicate means an open session holds the event id already.
 	Duplicate
-	// TooLate means the event is more than the allowed lateness behind the
-	// profile's latest event.
+	// TooLate means the event belongs to a session closed already.
 	TooLate
 	// Full means the event's session holds the most events a session may
 	// hold; the event counts nowhere.
@@ -36,6 +35,11 @@ type Rules struct {
 	Lateness time.Duration
 	// MaxEvents caps the events one session keeps.
 	MaxEvents int
+	// Grace is how long (wall clock) a session stays open after the
+	// watermark has passed it. Events of one profile can come out of the
+	// identity stage further apart in event time than the lateness when a
+	// replay compresses days into seconds; the grace lets them arrive.
+	Grace time.Duration
 }
 
 // hitOf keeps what an event contributes to its session.
@@ -65,11 +69,9 @@ func span(s schemas.OpenSession) (start, end time.Time) {
 
 // add offers hit to the profile's state st.
 func (r Rules) add(st *schemas.SessionState, h schemas.SessionHit) Verdict {
-	// An event behind the watermark may belong to a session closed
-	// already, or bridge two that were split: too late either way. An
-	// event no later than the last closed session plus the gap would have
-	// joined it.
-	if wm := r.watermark(st); (!wm.IsZero() && h.TS.Before(wm)) || (!st.ClosedUntil.IsZero() && !h.TS.After(st.ClosedUntil.Add(r.Gap))) {
+	// An event no later than the last closed session plus the gap would
+	// have joined a closed session.
+	if !st.ClosedUntil.IsZero() && !h.TS.After(st.ClosedUntil.Add(r.Gap)) {
 		return TooLate
 	}
 	for _, s := range st.Open {
@@ -112,6 +114,16 @@ func (r Rules) add(st *schemas.SessionState, h schemas.SessionHit) Verdict {
 	return Applied
 }
 
+// fold adds a hit handed over by a merged profile: like add, but whatever
+// its lateness, since the absorbed profile accepted it on time.
+func (r Rules) fold(st *schemas.SessionState, h schemas.SessionHit) {
+	late := *st
+	late.MaxTS, late.ClosedUntil = time.Time{}, time.Time{}
+	if r.add(&late, h) == Applied {
+		st.Open = late.Open
+	}
+}
+
 func sortHits(hs []schemas.SessionHit) {
 	slices.SortFunc(hs, func(a, b schemas.SessionHit) int {
 		return cmp.Or(a.TS.Compare(b.TS), cmp.Compare(a.EventID, b.EventID))
@@ -120,22 +132,32 @@ func sortHits(hs []schemas.SessionHit) {
 
 // closeUpTo removes from st the open sessions that no event on time can
 // join any more: those whose last event lies more than the gap before
-// watermark. It returns them oldest first.
-func (r Rules) closeUpTo(st *schemas.SessionState, watermark time.Time) []schemas.OpenSession {
+// watermark, since the grace at least (wall clock, now). It returns them
+// oldest first, and whether st changed.
+func (r Rules) closeUpTo(st *schemas.SessionState, watermark, now time.Time) ([]schemas.OpenSession, bool) {
 	var closed []schemas.OpenSession
+	changed := false
 	keep := st.Open[:0:0]
 	for _, s := range st.Open {
-		if _, end := span(s); end.Add(r.Gap).Before(watermark) {
-			closed = append(closed, s)
-			if end.After(st.ClosedUntil) {
-				st.ClosedUntil = end
-			}
+		_, end := span(s)
+		if !end.Add(r.Gap).Before(watermark) {
+			keep = append(keep, s)
 			continue
 		}
-		keep = append(keep, s)
+		if s.Due.IsZero() {
+			s.Due, changed = now.UTC().Truncate(time.Millisecond), true
+		}
+		if now.Sub(s.Due) < r.Grace {
+			keep = append(keep, s)
+			continue
+		}
+		closed, changed = append(closed, s), true
+		if end.After(st.ClosedUntil) {
+			st.ClosedUntil = end
+		}
 	}
 	st.Open = keep
-	return closed
+	return closed, changed
 }
 
 // watermark is the event time up to which a profile's events have arrived.

@@ -60,7 +60,7 @@ func stream(rng *rand.Rand, n int) []schemas.SessionHit {
 func feed(t *testing.T, hits []schemas.SessionHit) (sessions [][]string, late []string) {
 	t.Helper()
 	st := &schemas.SessionState{}
-	collect := func(closed []schemas.OpenSession) {
+	collect := func(closed []schemas.OpenSession, _ bool) {
 		for _, s := range closed {
 			var ids []string
 			for _, h := range s.Hits {
@@ -77,9 +77,9 @@ func feed(t *testing.T, hits []schemas.SessionHit) (sessions [][]string, late []
 		default:
 			t.Fatalf("event %s: verdict %d", h.EventID, v)
 		}
-		collect(rules.closeUpTo(st, rules.watermark(st)))
+		collect(rules.closeUpTo(st, rules.watermark(st), time.Time{}))
 	}
-	collect(rules.closeUpTo(st, st.MaxTS.Add(rules.Gap+time.Millisecond)))
+	collect(rules.closeUpTo(st, st.MaxTS.Add(rules.Gap+time.Millisecond), time.Time{}))
 	return sessions, late
 }
 
@@ -123,15 +123,28 @@ func TestTooLateAndDuplicates(t *testing.T) {
 	if v := rules.add(st, hit("b", time.Hour)); v != Applied {
 		t.Fatalf("an hour later: %d", v)
 	}
-	if v := rules.add(st, hit("c", time.Hour-rules.Lateness-time.Millisecond)); v != TooLate {
-		t.Fatalf("beyond the lateness: %d, want too late", v)
+	// A grace of a minute: the watermark passed the session of a, which
+	// stays open for the grace.
+	graced := rules
+	graced.Grace = time.Minute
+	wall := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+	if closed, changed := graced.closeUpTo(st, graced.watermark(st), wall); len(closed) != 0 || !changed {
+		t.Fatalf("closed %d sessions within the grace (changed %v)", len(closed), changed)
 	}
-	if v := rules.add(st, hit("d", time.Hour-rules.Lateness)); v != Applied {
-		t.Fatalf("at the lateness: %d, want applied", v)
+	if v := rules.add(st, hit("c", 20*time.Minute)); v != Applied {
+		t.Fatalf("an event of the session of a within the grace: %d, want applied", v)
 	}
-	closed := rules.closeUpTo(st, rules.watermark(st))
-	if len(closed) != 1 || closed[0].Hits[0].EventID != "a" {
-		t.Fatalf("closed %+v, want the session of a", closed)
+	closed, _ := graced.closeUpTo(st, graced.watermark(st), wall.Add(time.Minute))
+	if len(closed) != 0 {
+		t.Fatalf("c moved the session's end: it is no longer due, yet %d closed", len(closed))
+	}
+	closed, _ = graced.closeUpTo(st, t0.Add(2*time.Hour), wall.Add(2*time.Minute))
+	closed2, _ := graced.closeUpTo(st, t0.Add(2*time.Hour), wall.Add(3*time.Minute))
+	if len(closed) != 1 || closed[0].Hits[1].EventID != "c" || len(closed2) != 1 || closed2[0].Hits[0].EventID != "b" {
+		t.Fatalf("closed %+v then %+v, want each session a grace after the watermark passed it", closed, closed2)
+	}
+	if v := rules.add(st, hit("d", 20*time.Minute)); v != TooLate {
+		t.Fatalf("an event of a closed session: %d, want too late", v)
 	}
 	full := Rules{Gap: rules.Gap, Lateness: rules.Lateness, MaxEvents: 2}
 	st = &schemas.SessionState{}

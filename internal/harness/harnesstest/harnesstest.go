@@ -1,0 +1,50 @@
+// Package harnesstest runs processors built with package harness on goka's
+// tester.
+package harnesstest
+
+import (
+	"context"
+	"testing"
+
+	"github.com/lovoo/goka"
+	"github.com/lovoo/goka/tester"
+	"github.com/twmb/franz-go/pkg/sr"
+
+	"github.com/activa-dev/activa/internal/deadletter"
+	"github.com/activa-dev/activa/internal/harness"
+	"github.com/activa-dev/activa/schemas"
+	"github.com/activa-dev/activa/schemas/schematest"
+)
+
+// Deadletter is the dead-letter topic of the harnesses made here.
+const Deadletter = "dlq"
+
+// Harness returns a harness for stage that dead-letters to Deadletter with
+// a codec registered in rc.
+func Harness(t testing.TB, rc *sr.Client, stage string) *harness.Harness {
+	t.Helper()
+	dl := schematest.Register[schemas.DeadLetter](t, rc, Deadletter+"-value", schemas.DeadLetterRecord)
+	return &harness.Harness{Stage: stage, Deadletter: Deadletter, Codec: dl, Metrics: deadletter.NewMetrics(nil)}
+}
+
+// Start runs the group graph on a new tester with the harness options
+// until the test ends, and fails the test if the processor stops with an
+// error.
+func Start(t testing.TB, g *goka.GroupGraph) (*tester.Tester, *goka.Processor) {
+	t.Helper()
+	tt := tester.New(t)
+	proc, err := goka.NewProcessor(nil, g, append(harness.Options(), goka.WithTester(tt))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- proc.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("processor stopped with %v", err)
+		}
+	})
+	return tt, proc
+}

@@ -1,0 +1,121 @@
+package sessions
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/lovoo/goka"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/activa-dev/activa/internal/harness"
+	"github.com/activa-dev/activa/schemas"
+)
+
+// Topics are the topics the processor reads and writes; package topology
+// fills them in from the catalog.
+type Topics struct {
+	// Input is events.resolved.
+	Input goka.Stream
+	// Merges is profile.merges.
+	Merges goka.Stream
+	// Closed is sessions.closed.
+	Closed goka.Stream
+}
+
+// Codecs are the registered codecs of the processor's topics.
+type Codecs struct {
+	Resolved *schemas.Codec[schemas.ResolvedEvent]
+	Merge    *schemas.Codec[schemas.ProfileMerge]
+	Summary  *schemas.Codec[schemas.SessionSummary]
+	State    *schemas.Codec[schemas.SessionState]
+}
+
+// Config configures the sessions processor.
+type Config struct {
+	// Group is the goka group; its table is Group-table and its loopback
+	// Group-loop. Required.
+	Group goka.Group
+	// Topics are the inputs and the output. Required.
+	Topics Topics
+	// Codecs encode every topic. Required.
+	Codecs Codecs
+	// Harness dead-letters bad and late input. Required.
+	Harness *harness.Harness
+	// Rules: default gap 30 minutes, lateness 5 minutes, 1000 events per
+	// session, a grace of 5 seconds.
+	Rules Rules
+	// IdleTimeout is how long (wall clock) a partition may receive no event
+	// at all before the idle sweep closes every open session on it. Default
+	// 10 minutes.
+	IdleTimeout time.Duration
+	// Metrics counts the processor's decisions; nil counts nothing.
+	Metrics *Metrics
+	// Now is the wall clock; default time.Now.
+	Now func() time.Time
+}
+
+// DefaultConfig returns the defaults; Group, Topics, Codecs and Harness
+// remain to be set.
+func DefaultConfig() Config {
+	return Config{
+		Rules:       Rules{Gap: 30 * time.Minute, Lateness: 5 * time.Minute, MaxEvents: 1000, Grace: 5 * time.Second},
+		IdleTimeout: 10 * time.Minute,
+		Now:         time.Now,
+	}
+}
+
+// Validate reports a configuration the processor cannot run with.
+func (c Config) Validate() error {
+	var errs []error
+	if c.Group == "" {
+		errs = append(errs, errors.New("sessions: no group"))
+	}
+	if c.Topics.Input == "" || c.Topics.Merges == "" || c.Topics.Closed == "" {
+		errs = append(errs, errors.New("sessions: every topic must be set"))
+	}
+	k := c.Codecs
+	if k.Resolved == nil || k.Merge == nil || k.Summary == nil || k.State == nil {
+		errs = append(errs, errors.New("sessions: every codec must be set"))
+	}
+	if c.Harness == nil {
+		errs = append(errs, errors.New("sessions: no dead-letter harness"))
+	}
+	r := c.Rules
+	if r.Gap <= 0 || r.Lateness < 0 || r.MaxEvents < 1 || r.Grace < 0 {
+		errs = append(errs, fmt.Errorf("sessions: gap %v, lateness %v, max events %d: want a positive gap and event cap", r.Gap, r.Lateness, r.MaxEvents))
+	}
+	if c.IdleTimeout <= 0 {
+		errs = append(errs, errors.New("sessions: idle timeout must be positive"))
+	}
+	if c.Now == nil {
+		errs = append(errs, errors.New("sessions: no clock"))
+	}
+	return errors.Join(errs...)
+}
+
+// Metrics count what the sessions processor decides.
+type Metrics struct {
+	// Closed counts closed sessions by what closed them (gap, idle).
+	Closed *prometheus.CounterVec
+	// Late counts events dead-lettered as too late.
+	Late prometheus.Counter
+	// Duplicates counts redelivered events.
+	Duplicates prometheus.Counter
+	// Folded counts open sessions handed from an absorbed profile.
+	Folded prometheus.Counter
+}
+
+// NewMetrics registers the sessions metrics with reg (nil: unregistered).
+func NewMetrics(reg prometheus.Registerer) *Metrics {
+	m := &Metrics{
+		Closed:     prometheus.NewCounterVec(prometheus.CounterOpts{Name: "activa_sessions_closed_total", Help: "Sessions closed, by what closed them."}, []string{"by"}),
+		Late:       prometheus.NewCounter(prometheus.CounterOpts{Name: "activa_sessions_late_events_total", Help: "Events dead-lettered as later than the allowed lateness."}),
+		Duplicates: prometheus.NewCounter(prometheus.CounterOpts{Name: "activa_sessions_duplicates_total", Help: "Redelivered events that changed nothing."}),
+		Folded:     prometheus.NewCounter(prometheus.CounterOpts{Name: "activa_sessions_folded_total", Help: "Open sessions folded from an absorbed profile into its survivor."}),
+	}
+	if reg != nil {
+		reg.MustRegister(m.Closed, m.Late, m.Duplicates, m.Folded)
+	}
+	return m
+}

@@ -1,0 +1,219 @@
+package sessions
+
+import (
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/lovoo/goka"
+	"github.com/lovoo/goka/codec"
+
+	"github.com/activa-dev/activa/internal/harness"
+	"github.com/activa-dev/activa/schemas"
+)
+
+// IdleVisitor is the name of the visitor edge that closes the sessions of
+// idle profiles; run it with goka's Processor.VisitAll on a wall-clock
+// ticker.
+const IdleVisitor = "close-idle"
+
+// Dead-letter reasons of this stage.
+const (
+	reasonTooLate = "too_late"
+	reasonFull    = "session_full"
+)
+
+// What closed a session (SessionSummary.closed_by).
+const (
+	closedByGap  = "gap"
+	closedByIdle = "idle"
+)
+
+type proc struct {
+	cfg Config
+	h   *harness.Harness
+
+	mu    sync.Mutex
+	parts map[int32]*partition
+}
+
+// partition is what the processor knows of one input partition.
+type partition struct {
+	maxTS   time.Time // latest event time seen
+	arrived time.Time // wall-clock time of the latest event
+}
+
+// Define builds the sessions processor's group graph. It does no I/O.
+func Define(cfg Config) (*goka.GroupGraph, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	p := &proc{cfg: cfg, h: cfg.Harness, parts: map[int32]*partition{}}
+	t := cfg.Topics
+	g := goka.DefineGroup(cfg.Group,
+		harness.RawInput(t.Input, harness.Handle(p.h, cfg.Codecs.Resolved, p.onEvent)),
+		harness.RawInput(t.Merges, harness.Handle(p.h, cfg.Codecs.Merge, p.onMerge)),
+		goka.Loop(new(codec.Bytes), harness.Handle(p.h, cfg.Codecs.State, p.onFold)),
+		goka.Persist(cfg.Codecs.State),
+		goka.Output(t.Closed, cfg.Codecs.Summary),
+		goka.Visitor(IdleVisitor, p.onVisit),
+		p.h.Output(),
+	)
+	if err := g.Validate(); err != nil {
+		return nil, fmt.Errorf("sessions: %w", err)
+	}
+	return g, nil
+}
+
+func (p *proc) state(ctx goka.Context) *schemas.SessionState {
+	if st, ok := ctx.Value().(*schemas.SessionState); ok && st != nil {
+		return st
+	}
+	return &schemas.SessionState{}
+}
+
+// onEvent adds a resolved event to its profile's sessions and closes those
+// the profile's watermark has passed.
+func (p *proc) onEvent(ctx goka.Context, m harness.Msg[schemas.ResolvedEvent]) {
+	ev := &m.Value.Event
+	now := p.cfg.Now()
+	p.seen(ctx.Partition(), ev.TS, now)
+	st := p.state(ctx)
+	switch p.cfg.Rules.add(st, hitOf(ev)) {
+	case Duplicate:
+		if mt := p.cfg.Metrics; mt != nil {
+			mt.Duplicates.Inc()
+		}
+		return
+	case TooLate:
+		if mt := p.cfg.Metrics; mt != nil {
+			mt.Late.Inc()
+		}
+		p.h.Refuse(ctx, m.Raw, reasonTooLate, fmt.Errorf("event at %s is more than %v behind the profile's latest event at %s",
+			ev.TS.UTC().Format(time.RFC3339Nano), p.cfg.Rules.Lateness, st.MaxTS.Format(time.RFC3339Nano)), ev.EventID)
+		return
+	case Full:
+		p.h.Refuse(ctx, m.Raw, reasonFull, fmt.Errorf("session already holds %d events", p.cfg.Rules.MaxEvents), ev.EventID)
+		return
+	}
+	st.Arrived = now.UTC().Truncate(time.Millisecond)
+	closed, _ := p.cfg.Rules.closeUpTo(st, p.cfg.Rules.watermark(st), now)
+	p.emit(ctx, closed, closedByGap)
+	ctx.SetValue(st)
+}
+
+// emit writes the summaries of closed sessions of the current profile.
+func (p *proc) emit(ctx goka.Context, closed []schemas.OpenSession, by string) {
+	for _, s := range closed {
+		ctx.Emit(p.cfg.Topics.Closed, ctx.Key(), summarize(ctx.Key(), s, by))
+		if mt := p.cfg.Metrics; mt != nil {
+			mt.Closed.WithLabelValues(by).Inc()
+		}
+	}
+}
+
+// onMerge hands the open sessions of an absorbed profile (the key of
+// profile.merges) to its survivor through the loopback.
+func (p *proc) onMerge(ctx goka.Context, m harness.Msg[schemas.ProfileMerge]) {
+	mg := m.Value
+	if mg.Survivor == "" || mg.Survivor == ctx.Key() {
+		return
+	}
+	st, ok := ctx.Value().(*schemas.SessionState)
+	if !ok || st == nil {
+		return // nothing open, or handed over already
+	}
+	if len(st.Open) > 0 {
+		b, err := p.cfg.Codecs.State.Encode(&schemas.SessionState{MaxTS: st.MaxTS, Open: st.Open})
+		if err != nil {
+			ctx.Fail(fmt.Errorf("sessions: encoding the open sessions of %s for %s: %w", ctx.Key(), mg.Survivor, err))
+		}
+		ctx.Loopback(mg.Survivor, b)
+	}
+	ctx.Delete()
+}
+
+// onFold takes the open sessions of a profile merged into this one: their
+// events join this profile's sessions as if they had been its own, late
+// or not, and what the merged watermark passes closes.
+func (p *proc) onFold(ctx goka.Context, m harness.Msg[schemas.SessionState]) {
+	in := m.Value
+	st := p.state(ctx)
+	r := p.cfg.Rules
+	for _, s := range in.Open {
+		for _, h := range s.Hits {
+			r.fold(st, h)
+		}
+		if mt := p.cfg.Metrics; mt != nil {
+			mt.Folded.Inc()
+		}
+	}
+	if in.MaxTS.After(st.MaxTS) {
+		st.MaxTS = in.MaxTS
+	}
+	closed, _ := r.closeUpTo(st, r.watermark(st), p.cfg.Now())
+	p.emit(ctx, closed, closedByGap)
+	ctx.SetValue(st)
+}
+
+// onVisit closes the sessions of a profile gone idle: the partition's
+// watermark has passed them by the gap and the profile has received
+// nothing for the allowed lateness (wall clock), or the partition has
+// received nothing at all for the idle timeout.
+func (p *proc) onVisit(ctx goka.Context, _ any) {
+	st, ok := ctx.Value().(*schemas.SessionState)
+	if !ok || st == nil || len(st.Open) == 0 {
+		return
+	}
+	now := p.cfg.Now()
+	wm, idle := p.watermark(ctx.Partition(), now)
+	if !idle {
+		if now.Sub(st.Arrived) < p.cfg.Rules.Lateness {
+			return
+		}
+		if pw := p.cfg.Rules.watermark(st); pw.After(wm) {
+			wm = pw
+		}
+	}
+	r := p.cfg.Rules
+	if idle {
+		r.Grace = 0 // nothing arrives any more: no grace to wait for
+	}
+	closed, changed := r.closeUpTo(st, wm, now)
+	if !changed {
+		return
+	}
+	p.emit(ctx, closed, closedByIdle)
+	ctx.SetValue(st)
+}
+
+// seen records an event of a partition.
+func (p *proc) seen(part int32, ts, now time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	ps := p.parts[part]
+	if ps == nil {
+		ps = &partition{}
+		p.parts[part] = ps
+	}
+	if ts.After(ps.maxTS) {
+		ps.maxTS = ts
+	}
+	ps.arrived = now
+}
+
+// watermark is a partition's event-time watermark, and whether the
+// partition has been idle for the idle timeout (then every open session
+// may close: the watermark is the end of time).
+func (p *proc) watermark(part int32, now time.Time) (time.Time, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	ps := p.parts[part]
+	if ps == nil {
+		return time.Time{}, false
+	}
+	if now.Sub(ps.arrived) >= p.cfg.IdleTimeout {
+		return time.Unix(1<<40, 0), true
+	}
+	return ps.maxTS.Add(-p.cfg.Rules.Lateness), false
+}
