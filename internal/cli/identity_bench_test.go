@@ -22,6 +22,7 @@ func BenchmarkIdentity(b *testing.B) {
 	for range b.N {
 		path, _ := populationB(b, profiles, days)
 		p := startPipelineB(b)
+		p.names = []string{"identity"}
 		st := p.replayOnly(path)
 		b.StartTimer()
 		began := time.Now()

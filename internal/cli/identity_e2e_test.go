@@ -38,6 +38,7 @@ type pipeline struct {
 	cancel  context.CancelFunc
 	done    chan error
 	started bool
+	names   []string // processors to run; nil runs all
 }
 
 // startPipeline starts the embedded broker and registry and the processors.
@@ -60,7 +61,11 @@ func (p *pipeline) start() {
 	pctx, cancel := context.WithCancel(context.Background())
 	p.cancel, p.done, p.started = cancel, make(chan error, 1), true
 	go func() {
-		p.done <- p.a.runProcessors(pctx, p.c, p.codecs, processorNames(), p.state, reg, p.dl, &obs.Health{})
+		names := p.names
+		if names == nil {
+			names = processorNames()
+		}
+		p.done <- p.a.runProcessors(pctx, p.c, p.codecs, names, p.state, reg, p.dl, &obs.Health{})
 	}()
 }
 
