@@ -332,6 +332,7 @@ type SessionState struct {
 	MaxTS       time.Time     `avro:"max_ts" json:"max_ts"`
 	ClosedUntil time.Time     `avro:"closed_until" json:"closed_until"`
 	Arrived     time.Time     `avro:"arrived" json:"arrived"`
+	MergedInto  string        `avro:"merged_into" json:"merged_into"`
 	Open        []OpenSession `avro:"open" json:"open"`
 }
 

@@ -68,7 +68,7 @@ var recordCases = map[string]recordCase{
 	ErasureConfirmationRecord: caseOf(fullErasureConfirmation()),
 	IdentityNodeRecord:        caseOf(fullIdentityNode()),
 	IdentityCommandRecord:     caseOf(fullIdentityCommand()),
-	SessionStateRecord: caseOf(SessionState{MaxTS: ms(1_793_613_600_900), ClosedUntil: ms(1_793_613_000_000), Arrived: ms(1_795_000_000_000), Open: []OpenSession{{Due: ms(1_795_000_001_000), Hits: []SessionHit{{
+	SessionStateRecord: caseOf(SessionState{MaxTS: ms(1_793_613_600_900), ClosedUntil: ms(1_793_613_000_000), Arrived: ms(1_795_000_000_000), MergedInto: "p-0", Open: []OpenSession{{Due: ms(1_795_000_001_000), Hits: []SessionHit{{
 		EventID: "e-1", TS: ms(1_793_613_600_000), Type: "add_to_cart", Channel: "web", Device: "d-1", URL: "/p/1",
 		ProductID: "p-1", Value: 19.9, Qty: 2, ScrollPct: 40, DwellMS: 1200,
 	}}}}}),

@@ -30,6 +30,34 @@ type Env struct {
 	// Registerer registers processor-specific metrics; nil registers none.
 	// Define each processor at most once per registerer.
 	Registerer prometheus.Registerer
+	// Tuning overrides processor defaults.
+	Tuning Tuning
+}
+
+// Tuning are the processor settings a deployment may change; a zero value
+// keeps the processor's default.
+type Tuning struct {
+	// SessionGap is the inactivity gap that ends a session (event time).
+	SessionGap time.Duration
+	// SessionLateness is how far behind its profile's latest event an
+	// event may arrive and still join its session.
+	SessionLateness time.Duration
+	// SessionGrace is how long (wall clock) a session stays open after the
+	// watermark passed it.
+	SessionGrace time.Duration
+	// SessionIdleTimeout is how long (wall clock) without any input closes
+	// every open session.
+	SessionIdleTimeout time.Duration
+	// SweepEvery is the period of the sweeps of idle keys.
+	SweepEvery time.Duration
+}
+
+// Every returns the sweep period of p under t.
+func (t Tuning) Every(p Processor) time.Duration {
+	if t.SweepEvery > 0 {
+		return t.SweepEvery
+	}
+	return p.SweepEvery
 }
 
 // Harness returns the dead-letter harness of a stage.

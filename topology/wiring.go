@@ -1,6 +1,8 @@
 package topology
 
 import (
+	"time"
+
 	"github.com/lovoo/goka"
 
 	"github.com/activa-dev/activa/processors/identity"
@@ -61,6 +63,20 @@ func defineSessions(env Env) (*goka.GroupGraph, error) {
 	cfg.Harness = h
 	if env.Registerer != nil {
 		cfg.Metrics = sessions.NewMetrics(env.Registerer)
+	}
+	t := env.Tuning
+	for _, o := range []struct {
+		set *time.Duration
+		to  time.Duration
+	}{
+		{&cfg.Rules.Gap, t.SessionGap},
+		{&cfg.Rules.Lateness, t.SessionLateness},
+		{&cfg.Rules.Grace, t.SessionGrace},
+		{&cfg.IdleTimeout, t.SessionIdleTimeout},
+	} {
+		if o.to > 0 {
+			*o.set = o.to
+		}
 	}
 	var errs [4]error
 	cfg.Codecs.Resolved, errs[0] = Typed[schemas.ResolvedEvent](c, EventsResolved)

@@ -50,6 +50,30 @@ type Settings struct {
 	LogFormat        string        `koanf:"log-format"`
 	MaxSkew          time.Duration `koanf:"max-skew"`
 	MaxBytes         int           `koanf:"max-bytes"`
+
+	SessionGap         time.Duration `koanf:"session-gap"`
+	SessionLateness    time.Duration `koanf:"session-lateness"`
+	SessionGrace       time.Duration `koanf:"session-grace"`
+	SessionIdleTimeout time.Duration `koanf:"session-idle-timeout"`
+	SweepEvery         time.Duration `koanf:"sweep-every"`
+}
+
+// addProcessorFlags declares the processors' tuning flags on fs.
+func addProcessorFlags(fs *pflag.FlagSet) {
+	fs.Duration("session-gap", 30*time.Minute, "inactivity gap that ends a session, in event time")
+	fs.Duration("session-lateness", 5*time.Minute, "how far behind a profile's latest event an event may arrive and still join its session")
+	fs.Duration("session-grace", 5*time.Second, "wall-clock time a session stays open after the watermark passed it")
+	fs.Duration("session-idle-timeout", 10*time.Minute, "wall-clock time without any input after which every open session closes")
+	fs.Duration("sweep-every", 30*time.Second, "period of the sweeps that act on idle keys (goka has no timers)")
+}
+
+// Tuning returns the processors' tuning; zero values keep each
+// processor's defaults.
+func (s Settings) Tuning() topology.Tuning {
+	return topology.Tuning{
+		SessionGap: s.SessionGap, SessionLateness: s.SessionLateness, SessionGrace: s.SessionGrace,
+		SessionIdleTimeout: s.SessionIdleTimeout, SweepEvery: s.SweepEvery,
+	}
 }
 
 // addConnFlags declares the connection flags on fs.

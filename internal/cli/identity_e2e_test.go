@@ -101,51 +101,61 @@ func (p *pipeline) replay(path string) replay.Stats {
 	return st
 }
 
-// resolved reads events.resolved whole: records, records per event id, and
-// the events resolved more than once.
-func (p *pipeline) resolved() (int, map[string]int, []schemas.Event) {
+// readAll reads a catalog topic whole, from its start to its end offsets
+// when called, decoding each record with the topic's codec.
+func readAll[T any](p *pipeline, topic string, fn func(key string, v *T)) {
 	p.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	topic := p.c.cat.Name(topology.EventsResolved)
-	cl, err := p.c.kc.NewClient(kgo.ConsumeTopics(topic), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	name := p.c.cat.Name(topic)
+	cl, err := p.c.kc.NewClient(kgo.ConsumeTopics(name), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
 	if err != nil {
 		p.t.Fatal(err)
 	}
 	defer cl.Close()
-	ends, err := kadm.NewClient(cl).ListEndOffsets(ctx, topic)
+	ends, err := kadm.NewClient(cl).ListEndOffsets(ctx, name)
 	if err != nil {
 		p.t.Fatal(err)
 	}
 	var want int64
 	ends.Each(func(o kadm.ListedOffset) { want += o.Offset })
-	codec, err := topology.Typed[schemas.ResolvedEvent](p.codecs, topology.EventsResolved)
+	codec, err := topology.Typed[T](p.codecs, topic)
 	if err != nil {
 		p.t.Fatal(err)
 	}
-	ids := map[string]int{}
-	var dups []schemas.Event
-	n := 0
-	for int64(n) < want {
+	for n := int64(0); n < want; {
 		fs := cl.PollFetches(ctx)
 		if err := fs.Err0(); err != nil {
 			p.t.Fatal(err)
 		}
 		fs.EachRecord(func(r *kgo.Record) {
 			n++
-			ev, err := codec.DecodeTyped(r.Value)
+			v, err := codec.DecodeTyped(r.Value)
 			if err != nil {
-				p.t.Fatal(err)
+				p.t.Fatalf("%s offset %d: %v", name, r.Offset, err)
 			}
-			if string(r.Key) != ev.ProfileID {
-				p.t.Fatalf("resolved event %s keyed %s, profile %s", ev.Event.EventID, r.Key, ev.ProfileID)
-			}
-			ids[ev.Event.EventID]++
-			if ids[ev.Event.EventID] == 2 {
-				dups = append(dups, ev.Event)
-			}
+			fn(string(r.Key), v)
 		})
 	}
+}
+
+// resolved reads events.resolved whole: records, records per event id, and
+// the events resolved more than once.
+func (p *pipeline) resolved() (int, map[string]int, []schemas.Event) {
+	p.t.Helper()
+	ids := map[string]int{}
+	var dups []schemas.Event
+	n := 0
+	readAll(p, topology.EventsResolved, func(key string, ev *schemas.ResolvedEvent) {
+		n++
+		if key != ev.ProfileID {
+			p.t.Fatalf("resolved event %s keyed %s, profile %s", ev.Event.EventID, key, ev.ProfileID)
+		}
+		ids[ev.Event.EventID]++
+		if ids[ev.Event.EventID] == 2 {
+			dups = append(dups, ev.Event)
+		}
+	})
 	return n, ids, dups
 }
 

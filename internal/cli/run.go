@@ -63,6 +63,7 @@ func (a *app) runCmd() *cobra.Command {
 		},
 	}
 	addConnFlags(cmd.Flags())
+	addProcessorFlags(cmd.Flags())
 	cmd.Flags().StringSlice("processors", nil, "processors to run (default: all): "+strings.Join(processorNames(), ", "))
 	cmd.Flags().String("state-dir", "state", "directory of the processors' local state tables")
 	cmd.Flags().String("http", "", "serve /metrics and /healthz on this address, e.g. 127.0.0.1:8080")
@@ -97,7 +98,7 @@ func selectProcessors(list []string) ([]string, error) {
 func (a *app) runProcessors(ctx context.Context, c *conn, codecs *topology.Codecs, names []string, stateDir string, reg *prometheus.Registry, dl *deadletter.Metrics, health *obs.Health) error {
 	env := topology.Env{
 		Catalog: c.cat, Codecs: codecs, Log: a.log,
-		DeadLetters: dl, Stats: harness.NewMetrics(reg), Registerer: reg,
+		DeadLetters: dl, Stats: harness.NewMetrics(reg), Registerer: reg, Tuning: c.s.Tuning(),
 	}
 	opts, err := c.kc.GokaOptions()
 	if err != nil {
@@ -162,7 +163,7 @@ func (a *app) runProcessors(ctx context.Context, c *conn, codecs *topology.Codec
 			}
 		}()
 		if sw := sweeps[i]; sw.Sweep != "" {
-			wg.Go(func() { a.sweep(rctx, proc, sw) })
+			wg.Go(func() { a.sweep(rctx, c, proc, sw) })
 		}
 	}
 	a.log.Info("processors running", "groups", groups, "state_dir", stateDir)
@@ -172,8 +173,8 @@ func (a *app) runProcessors(ctx context.Context, c *conn, codecs *topology.Codec
 
 // sweep visits every key of a processor's table through its sweep visitor
 // at each period, once the processor runs, until ctx ends.
-func (a *app) sweep(ctx context.Context, proc *goka.Processor, p topology.Processor) {
-	t := time.NewTicker(p.SweepEvery)
+func (a *app) sweep(ctx context.Context, c *conn, proc *goka.Processor, p topology.Processor) {
+	t := time.NewTicker(c.s.Tuning().Every(p))
 	defer t.Stop()
 	for {
 		select {

@@ -79,6 +79,12 @@ func (p *proc) onEvent(ctx goka.Context, m harness.Msg[schemas.ResolvedEvent]) {
 	now := p.cfg.Now()
 	p.seen(ctx.Partition(), ev.TS, now)
 	st := p.state(ctx)
+	if st.MergedInto != "" {
+		// Resolved before identity knew of the merge: the event is the
+		// survivor's.
+		p.handOver(ctx, st.MergedInto, &schemas.SessionState{MaxTS: ev.TS, Open: []schemas.OpenSession{{Hits: []schemas.SessionHit{hitOf(ev)}}}})
+		return
+	}
 	switch p.cfg.Rules.add(st, hitOf(ev)) {
 	case Duplicate:
 		if mt := p.cfg.Metrics; mt != nil {
@@ -113,24 +119,30 @@ func (p *proc) emit(ctx goka.Context, closed []schemas.OpenSession, by string) {
 }
 
 // onMerge hands the open sessions of an absorbed profile (the key of
-// profile.merges) to its survivor through the loopback.
+// profile.merges) to its survivor through the loopback, and remembers the
+// survivor for the absorbed profile's events still to come.
 func (p *proc) onMerge(ctx goka.Context, m harness.Msg[schemas.ProfileMerge]) {
 	mg := m.Value
 	if mg.Survivor == "" || mg.Survivor == ctx.Key() {
 		return
 	}
-	st, ok := ctx.Value().(*schemas.SessionState)
-	if !ok || st == nil {
-		return // nothing open, or handed over already
+	st := p.state(ctx)
+	if st.MergedInto == mg.Survivor {
+		return // a replayed merge
 	}
 	if len(st.Open) > 0 {
-		b, err := p.cfg.Codecs.State.Encode(&schemas.SessionState{MaxTS: st.MaxTS, Open: st.Open})
-		if err != nil {
-			ctx.Fail(fmt.Errorf("sessions: encoding the open sessions of %s for %s: %w", ctx.Key(), mg.Survivor, err))
-		}
-		ctx.Loopback(mg.Survivor, b)
+		p.handOver(ctx, mg.Survivor, &schemas.SessionState{MaxTS: st.MaxTS, Open: st.Open})
 	}
-	ctx.Delete()
+	ctx.SetValue(&schemas.SessionState{MergedInto: mg.Survivor})
+}
+
+// handOver sends open sessions to the profile that absorbed this one.
+func (p *proc) handOver(ctx goka.Context, survivor string, st *schemas.SessionState) {
+	b, err := p.cfg.Codecs.State.Encode(st)
+	if err != nil {
+		ctx.Fail(fmt.Errorf("sessions: encoding the open sessions of %s for %s: %w", ctx.Key(), survivor, err))
+	}
+	ctx.Loopback(survivor, b)
 }
 
 // onFold takes the open sessions of a profile merged into this one: their
@@ -139,6 +151,10 @@ func (p *proc) onMerge(ctx goka.Context, m harness.Msg[schemas.ProfileMerge]) {
 func (p *proc) onFold(ctx goka.Context, m harness.Msg[schemas.SessionState]) {
 	in := m.Value
 	st := p.state(ctx)
+	if st.MergedInto != "" {
+		p.handOver(ctx, st.MergedInto, in) // merged on in turn
+		return
+	}
 	r := p.cfg.Rules
 	for _, s := range in.Open {
 		for _, h := range s.Hits {

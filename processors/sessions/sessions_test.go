@@ -182,12 +182,14 @@ func TestMergeFoldsTheAbsorbedSession(t *testing.T) {
 		t.Fatal(err)
 	}
 	r.tt.Consume("merges", "p-new", b)
-	if v := r.tt.TableValue(goka.GroupTable("sessions"), "p-new"); v != nil {
-		t.Fatalf("absorbed profile keeps state %+v", v)
+	if v := r.tt.TableValue(goka.GroupTable("sessions"), "p-new").(*schemas.SessionState); v.MergedInto != "p-old" || len(v.Open) != 0 {
+		t.Fatalf("absorbed profile keeps %+v, want only its survivor", v)
 	}
+	// Resolved to the absorbed profile before identity knew of the merge.
+	r.send("p-new", 7*time.Minute, "page_view", nil)
 	r.send("p-old", 3*time.Hour, "page_view", nil)
 	got := r.summaries()
-	if len(got) != 1 || got[0].ProfileID != "p-old" || got[0].EventCount != 3 || got[0].CountsByType["add_to_cart"] != 1 {
+	if len(got) != 1 || got[0].ProfileID != "p-old" || got[0].EventCount != 4 || got[0].CountsByType["add_to_cart"] != 1 {
 		t.Fatalf("summaries %+v, want one session of p-old with the absorbed events", got)
 	}
 	// A replayed merge finds nothing to hand over.
