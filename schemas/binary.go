@@ -41,25 +41,27 @@ func appendDouble(b []byte, v float64) []byte {
 	return binary.LittleEndian.AppendUint64(b, math.Float64bits(v))
 }
 
-func appendStrings(b []byte, ss []string) []byte {
-	if len(ss) > 0 {
-		b = appendLong(b, int64(len(ss)))
-		for _, s := range ss {
-			b = appendString(b, s)
+func appendBool(b []byte, v bool) []byte {
+	if v {
+		return append(b, 1)
+	}
+	return append(b, 0)
+}
+
+// appendArray writes items as one block.
+func appendArray[T any](b []byte, items []T, item func([]byte, T) []byte) []byte {
+	if len(items) > 0 {
+		b = appendLong(b, int64(len(items)))
+		for _, it := range items {
+			b = item(b, it)
 		}
 	}
 	return append(b, 0)
 }
 
-func appendLongs(b []byte, vs []int64) []byte {
-	if len(vs) > 0 {
-		b = appendLong(b, int64(len(vs)))
-		for _, v := range vs {
-			b = appendLong(b, v)
-		}
-	}
-	return append(b, 0)
-}
+func appendStrings(b []byte, ss []string) []byte { return appendArray(b, ss, appendString) }
+
+func appendLongs(b []byte, vs []int64) []byte { return appendArray(b, vs, appendLong) }
 
 // appendMap writes a map in key order, so that equal maps encode alike.
 func appendMap[V any](b []byte, m map[string]V, value func([]byte, V) []byte) []byte {
@@ -144,6 +146,22 @@ func (r *bin) bytes() []byte {
 	return slices.Clone(v)
 }
 
+func (r *bin) bool() bool {
+	if r.err != nil {
+		return false
+	}
+	if len(r.b) < 1 {
+		r.fail(fmt.Errorf("bad boolean: %w", errShort))
+		return false
+	}
+	v := r.b[0]
+	r.b = r.b[1:]
+	if v > 1 {
+		r.fail(fmt.Errorf("boolean byte %d", v))
+	}
+	return v == 1
+}
+
 func (r *bin) time() time.Time {
 	ms := r.long()
 	if ms == 0 {
@@ -210,6 +228,15 @@ func (r *bin) intMap() map[string]int32 {
 	r.blocks(func() {
 		k := r.str()
 		out[k] = r.int()
+	})
+	return out
+}
+
+func (r *bin) longMap() map[string]int64 {
+	out := map[string]int64{}
+	r.blocks(func() {
+		k := r.str()
+		out[k] = r.long()
 	})
 	return out
 }

@@ -33,11 +33,15 @@ func (e *Event) avroAppend(b []byte) []byte {
 
 func (e *Event) avroRead(b []byte) error {
 	r := bin{b: b}
+	e.read(&r)
+	return r.end()
+}
+
+func (e *Event) read(r *bin) {
 	*e = Event{EventID: r.str(), TS: r.time(), Type: r.str(), Channel: r.str()}
-	e.IDs.read(&r)
+	e.IDs.read(r)
 	e.ProductID, e.Category, e.Value, e.Currency, e.StoreID = r.str(), r.str(), r.double(), r.str(), r.str()
 	e.Props, e.IngestTS = r.stringMap(), r.time()
-	return r.end()
 }
 
 func (n *IdentityNode) avroAppend(b []byte) []byte {
@@ -89,6 +93,103 @@ func (c *IdentityCommand) avroRead(b []byte) error {
 		Partition: r.int(), Offset: r.long(), Profile: r.str(), ProfileCreated: r.time(),
 		Identifiers: r.strings(), Owners: r.strings(), OwnersCreated: r.longs(), KindCounts: r.intMap(),
 		TargetCreated: r.time(), Hop: r.int(),
+	}
+	return r.end()
+}
+
+func (e *ResolvedEvent) avroAppend(b []byte) []byte {
+	b = appendString(b, e.ProfileID)
+	b = e.Event.avroAppend(b)
+	return appendTime(b, e.ResolvedTS)
+}
+
+func (e *ResolvedEvent) avroRead(b []byte) error {
+	r := bin{b: b}
+	e.ProfileID = r.str()
+	e.Event.read(&r)
+	e.ResolvedTS = r.time()
+	return r.end()
+}
+
+func (h *SessionHit) avroAppend(b []byte) []byte {
+	b = appendString(b, h.EventID)
+	b = appendTime(b, h.TS)
+	b = appendString(b, h.Type)
+	b = appendString(b, h.Channel)
+	b = appendString(b, h.Device)
+	b = appendString(b, h.URL)
+	b = appendString(b, h.ProductID)
+	b = appendDouble(b, h.Value)
+	b = appendLong(b, int64(h.Qty))
+	b = appendLong(b, int64(h.ScrollPct))
+	return appendLong(b, h.DwellMS)
+}
+
+func (h *SessionHit) read(r *bin) {
+	*h = SessionHit{
+		EventID: r.str(), TS: r.time(), Type: r.str(), Channel: r.str(), Device: r.str(), URL: r.str(),
+		ProductID: r.str(), Value: r.double(), Qty: r.int(), ScrollPct: r.int(), DwellMS: r.long(),
+	}
+}
+
+func (s *SessionState) avroAppend(b []byte) []byte {
+	b = appendTime(b, s.MaxTS)
+	b = appendTime(b, s.ClosedUntil)
+	b = appendTime(b, s.Arrived)
+	b = appendString(b, s.MergedInto)
+	return appendArray(b, s.Open, func(b []byte, o OpenSession) []byte {
+		b = appendTime(b, o.Due)
+		return appendArray(b, o.Hits, func(b []byte, h SessionHit) []byte { return h.avroAppend(b) })
+	})
+}
+
+func (s *SessionState) avroRead(b []byte) error {
+	r := bin{b: b}
+	*s = SessionState{MaxTS: r.time(), ClosedUntil: r.time(), Arrived: r.time(), MergedInto: r.str(), Open: []OpenSession{}}
+	r.blocks(func() {
+		o := OpenSession{Due: r.time(), Hits: []SessionHit{}}
+		r.blocks(func() {
+			var h SessionHit
+			h.read(&r)
+			o.Hits = append(o.Hits, h)
+		})
+		s.Open = append(s.Open, o)
+	})
+	return r.end()
+}
+
+func (s *SessionSummary) avroAppend(b []byte) []byte {
+	b = appendString(b, s.ProfileID)
+	b = appendString(b, s.SessionID)
+	b = appendTime(b, s.Start)
+	b = appendTime(b, s.End)
+	b = appendLong(b, s.DurationMS)
+	b = appendLong(b, s.EventCount)
+	b = appendMap(b, s.CountsByType, appendLong)
+	b = appendLong(b, int64(s.Pages))
+	b = appendLong(b, int64(s.Products))
+	b = appendLong(b, int64(s.MaxScrollPct))
+	b = appendLong(b, s.DwellMS)
+	b = appendDouble(b, s.CartValue)
+	b = appendBool(b, s.Purchased)
+	b = appendDouble(b, s.PurchaseValue)
+	b = appendBool(b, s.CartAbandoned)
+	b = appendBool(b, s.FormAbandoned)
+	b = appendString(b, s.Channel)
+	b = appendString(b, s.Device)
+	b = appendString(b, s.EntryPage)
+	b = appendString(b, s.ExitPage)
+	b = appendString(b, s.ClosedBy)
+	return appendString(b, s.LastEventID)
+}
+
+func (s *SessionSummary) avroRead(b []byte) error {
+	r := bin{b: b}
+	*s = SessionSummary{
+		ProfileID: r.str(), SessionID: r.str(), Start: r.time(), End: r.time(), DurationMS: r.long(), EventCount: r.long(),
+		CountsByType: r.longMap(), Pages: r.int(), Products: r.int(), MaxScrollPct: r.int(), DwellMS: r.long(),
+		CartValue: r.double(), Purchased: r.bool(), PurchaseValue: r.double(), CartAbandoned: r.bool(), FormAbandoned: r.bool(),
+		Channel: r.str(), Device: r.str(), EntryPage: r.str(), ExitPage: r.str(), ClosedBy: r.str(), LastEventID: r.str(),
 	}
 	return r.end()
 }
