@@ -16,18 +16,29 @@ import (
 // loopback fully committed) is measured. ACTIVA_BENCH_PROFILES and
 // ACTIVA_BENCH_DAYS size the population (default 100,000 persons, 1 day).
 // It reports events/s and the local state per person.
-func BenchmarkIdentity(b *testing.B) {
+func BenchmarkIdentity(b *testing.B) { benchmarkStages(b, []string{"identity"}) }
+
+// BenchmarkPipeline is BenchmarkIdentity for every processor of the
+// topology together, until all have caught up.
+func BenchmarkPipeline(b *testing.B) { benchmarkStages(b, processorNames()) }
+
+func benchmarkStages(b *testing.B, names []string) {
 	profiles, days := envInt("ACTIVA_BENCH_PROFILES", 100_000), envInt("ACTIVA_BENCH_DAYS", 1)
+	var groups []string
 	b.StopTimer()
 	for range b.N {
 		path, _ := populationB(b, profiles, days)
 		p := startPipelineB(b)
-		p.names = []string{"identity"}
+		p.names = names
+		groups = groups[:0]
+		for _, n := range names {
+			groups = append(groups, p.c.cat.Name(n))
+		}
 		st := p.replayOnly(path)
 		b.StartTimer()
 		began := time.Now()
 		p.start()
-		if err := waitCaughtUp(context.Background(), p.c, []string{p.c.cat.Name("identity")}, 30*time.Minute); err != nil {
+		if err := waitCaughtUp(context.Background(), p.c, groups, 30*time.Minute); err != nil {
 			b.Fatal(err)
 		}
 		took := time.Since(began)
