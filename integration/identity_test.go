@@ -15,6 +15,7 @@ import (
 
 	"github.com/lovoo/goka"
 	"github.com/lovoo/goka/storage"
+	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/sr"
 
@@ -57,7 +58,9 @@ func waitQuiet(t *testing.T, cfg *kafka.Config, group string) {
 }
 
 // TestIntegrationIdentity runs `activa run` against Apache Kafka, replays a
-// generated population, and grades the identity tables against its truth.
+// generated population, grades the identity tables against its truth, and
+// compares the closed sessions with a plain sort-and-split of the resolved
+// events.
 func TestIntegrationIdentity(t *testing.T) {
 	b, regURL, p := brokers(t), registryForTest(t), prefix(t)
 	bin := buildActiva(t)
@@ -66,7 +69,10 @@ func TestIntegrationIdentity(t *testing.T) {
 	activa(t, "gen", "--profiles", "500", "--days", "3", "--seed", "7", "--out", in, "--truth", truthPath, "--no-progress")
 	conn := []string{"--brokers", b, "--registry", regURL, "--prefix", p, "--partitions", "4"}
 
-	run := exec.Command(bin, append([]string{"run", "--state-dir", filepath.Join(dir, "state"), "--log-level", "warn"}, conn...)...)
+	run := exec.Command(bin, append([]string{
+		"run", "--state-dir", filepath.Join(dir, "state"), "--log-level", "warn",
+		"--session-idle-timeout", "10s", "--sweep-every", "500ms",
+	}, conn...)...)
 	run.Stdout, run.Stderr = os.Stderr, os.Stderr
 	if err := run.Start(); err != nil {
 		t.Fatal(err)
@@ -146,36 +152,73 @@ func TestIntegrationIdentity(t *testing.T) {
 		t.Errorf("precision %.5f (want >= 0.999), recall %.5f (want >= 0.99)", grade.Precision(), grade.Recall())
 	}
 
-	// Every accepted event was resolved, once.
-	resolved := p + "events.resolved"
-	cons, err := kc.NewClient(kgo.ConsumeTopics(resolved), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cons.Close()
-	rcodec, err := topology.Typed[schemas.ResolvedEvent](codecs, topology.EventsResolved)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ids := map[string]int{}
-	rctx, rcancel := context.WithTimeout(ctx, 2*time.Minute)
-	defer rcancel()
-	for len(ids) < produced {
-		fs := cons.PollFetches(rctx)
-		if err := fs.Err0(); err != nil {
-			t.Fatalf("reading %s: %d of %d events: %v", resolved, len(ids), produced, err)
+	// Every accepted event was resolved, once; every session closed after
+	// the input stopped, as the reference cuts them.
+	waitQuiet(t, kc, p+"sessions")
+	time.Sleep(12 * time.Second) // the idle timeout and a sweep
+	waitQuiet(t, kc, p+"sessions")
+	sess := &score.Sessions{Survivor: map[string]string{}, Late: map[string]bool{}, Gap: 30 * time.Minute}
+	consume(t, kc, codecs, cat, topology.ProfileMerges, func(m *schemas.ProfileMerge) { sess.Survivor[m.Absorbed] = m.Survivor })
+	consume(t, kc, codecs, cat, topology.Deadletter, func(d *schemas.DeadLetter) {
+		if d.Stage == "sessions" {
+			sess.Late[d.EventID] = true
 		}
-		fs.EachRecord(func(r *kgo.Record) {
-			ev, err := rcodec.DecodeTyped(r.Value)
-			if err != nil {
-				t.Fatal(err)
-			}
-			ids[ev.Event.EventID]++
-		})
+	})
+	ids := map[string]int{}
+	consume(t, kc, codecs, cat, topology.EventsResolved, func(ev *schemas.ResolvedEvent) {
+		ids[ev.Event.EventID]++
+		sess.Resolved(ev.Event.EventID, ev.ProfileID, ev.Event.TS)
+	})
+	if len(ids) != produced {
+		t.Errorf("%d distinct events resolved, %d produced", len(ids), produced)
 	}
 	for id, n := range ids {
 		if n != 1 {
 			t.Errorf("event %s resolved %d times", id, n)
 		}
+	}
+	consume(t, kc, codecs, cat, topology.SessionsClosed, func(c *schemas.SessionSummary) {
+		sess.Closed(c.ProfileID, c.Start, c.End, c.EventCount)
+	})
+	t.Logf("sessions on Apache Kafka: %s", sess)
+	if missing, extra := sess.Diff(); len(missing)+len(extra) > 0 {
+		t.Errorf("sessions differ from the reference: %d missing (first %+v), %d extra", len(missing), missing[:min(len(missing), 3)], len(extra))
+	}
+}
+
+// consume reads a catalog topic from its start to its end offsets.
+func consume[T any](t *testing.T, kc *kafka.Config, codecs *topology.Codecs, cat topology.Catalog, topic string, fn func(*T)) {
+	t.Helper()
+	name := cat.Name(topic)
+	codec, err := topology.Typed[T](codecs, topic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl, err := kc.NewClient(kgo.ConsumeTopics(name), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	ends, err := kadm.NewClient(cl).ListEndOffsets(ctx, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want int64
+	ends.Each(func(o kadm.ListedOffset) { want += o.Offset })
+	for n := int64(0); n < want; {
+		fs := cl.PollFetches(ctx)
+		if err := fs.Err0(); err != nil {
+			t.Fatalf("reading %s: %d of %d records: %v", name, n, want, err)
+		}
+		fs.EachRecord(func(r *kgo.Record) {
+			n++
+			v, err := codec.DecodeTyped(r.Value)
+			if err != nil {
+				t.Fatalf("%s offset %d: %v", name, r.Offset, err)
+			}
+			fn(v)
+		})
 	}
 }

@@ -62,7 +62,7 @@ type Settings struct {
 func addProcessorFlags(fs *pflag.FlagSet) {
 	fs.Duration("session-gap", 30*time.Minute, "inactivity gap that ends a session, in event time")
 	fs.Duration("session-lateness", 5*time.Minute, "how far behind a profile's latest event an event may arrive and still join its session")
-	fs.Duration("session-grace", 5*time.Second, "wall-clock time a session stays open after the watermark passed it")
+	fs.Duration("session-grace", time.Minute, "wall-clock time a session stays open after the watermark passed it")
 	fs.Duration("session-idle-timeout", 10*time.Minute, "wall-clock time without any input after which every open session closes")
 	fs.Duration("sweep-every", 30*time.Second, "period of the sweeps that act on idle keys (goka has no timers)")
 }

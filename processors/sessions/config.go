@@ -43,7 +43,7 @@ type Config struct {
 	// Harness dead-letters bad and late input. Required.
 	Harness *harness.Harness
 	// Rules: default gap 30 minutes, lateness 5 minutes, 1000 events per
-	// session, a grace of 5 seconds.
+	// session, a grace of one minute.
 	Rules Rules
 	// IdleTimeout is how long (wall clock) a partition may receive no event
 	// at all before the idle sweep closes every open session on it. Default
@@ -59,7 +59,7 @@ type Config struct {
 // remain to be set.
 func DefaultConfig() Config {
 	return Config{
-		Rules:       Rules{Gap: 30 * time.Minute, Lateness: 5 * time.Minute, MaxEvents: 1000, Grace: 5 * time.Second},
+		Rules:       Rules{Gap: 30 * time.Minute, Lateness: 5 * time.Minute, MaxEvents: 1000, Grace: time.Minute},
 		IdleTimeout: 10 * time.Minute,
 		Now:         time.Now,
 	}

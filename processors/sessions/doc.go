@@ -9,8 +9,10 @@
 // may join two sessions into one, and the summary is folded in event time
 // whatever the arrival order. A session closes once the profile's
 // watermark (its latest event time minus the lateness) lies more than the
-// gap past the session's last event: no event on time can join it any
-// more. An event behind the watermark is too late and is dead-lettered,
+// gap past the session's last event, no event on time can join it any
+// more, and a wall-clock grace has passed since (a fast replay turns the
+// milliseconds by which identity delays some events into minutes of event
+// time). An event of a closed session is too late and is dead-lettered,
 // never put silently into the wrong session. Redelivered events (an event
 // id already in an open session) change nothing.
 package sessions

@@ -114,16 +114,6 @@ func (r Rules) add(st *schemas.SessionState, h schemas.SessionHit) Verdict {
 	return Applied
 }
 
-// fold adds a hit handed over by a merged profile: like add, but whatever
-// its lateness, since the absorbed profile accepted it on time.
-func (r Rules) fold(st *schemas.SessionState, h schemas.SessionHit) {
-	late := *st
-	late.MaxTS, late.ClosedUntil = time.Time{}, time.Time{}
-	if r.add(&late, h) == Applied {
-		st.Open = late.Open
-	}
-}
-
 func sortHits(hs []schemas.SessionHit) {
 	slices.SortFunc(hs, func(a, b schemas.SessionHit) int {
 		return cmp.Or(a.TS.Compare(b.TS), cmp.Compare(a.EventID, b.EventID))

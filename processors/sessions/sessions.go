@@ -92,11 +92,7 @@ func (p *proc) onEvent(ctx goka.Context, m harness.Msg[schemas.ResolvedEvent]) {
 		}
 		return
 	case TooLate:
-		if mt := p.cfg.Metrics; mt != nil {
-			mt.Late.Inc()
-		}
-		p.h.Refuse(ctx, m.Raw, reasonTooLate, fmt.Errorf("event at %s is more than %v behind the profile's latest event at %s",
-			ev.TS.UTC().Format(time.RFC3339Nano), p.cfg.Rules.Lateness, st.MaxTS.Format(time.RFC3339Nano)), ev.EventID)
+		p.late(ctx, m.Raw, ev.EventID, ev.TS, st)
 		return
 	case Full:
 		p.h.Refuse(ctx, m.Raw, reasonFull, fmt.Errorf("session already holds %d events", p.cfg.Rules.MaxEvents), ev.EventID)
@@ -106,6 +102,15 @@ func (p *proc) onEvent(ctx goka.Context, m harness.Msg[schemas.ResolvedEvent]) {
 	closed, _ := p.cfg.Rules.closeUpTo(st, p.cfg.Rules.watermark(st), now)
 	p.emit(ctx, closed, closedByGap)
 	ctx.SetValue(st)
+}
+
+// late dead-letters an event whose session has closed.
+func (p *proc) late(ctx goka.Context, raw []byte, eventID string, ts time.Time, st *schemas.SessionState) {
+	if mt := p.cfg.Metrics; mt != nil {
+		mt.Late.Inc()
+	}
+	p.h.Refuse(ctx, raw, reasonTooLate, fmt.Errorf("event at %s belongs to a session closed already (last closed session ended at %s, gap %v)",
+		ts.UTC().Format(time.RFC3339Nano), st.ClosedUntil.Format(time.RFC3339Nano), p.cfg.Rules.Gap), eventID)
 }
 
 // emit writes the summaries of closed sessions of the current profile.
@@ -158,7 +163,14 @@ func (p *proc) onFold(ctx goka.Context, m harness.Msg[schemas.SessionState]) {
 	r := p.cfg.Rules
 	for _, s := range in.Open {
 		for _, h := range s.Hits {
-			r.fold(st, h)
+			// An event of a session the survivor closed already is too
+			// late here as it would be on its own.
+			switch r.add(st, h) {
+			case TooLate:
+				p.late(ctx, m.Raw, h.EventID, h.TS, st)
+			case Full:
+				p.h.Refuse(ctx, m.Raw, reasonFull, fmt.Errorf("session already holds %d events", r.MaxEvents), h.EventID)
+			}
 		}
 		if mt := p.cfg.Metrics; mt != nil {
 			mt.Folded.Inc()
