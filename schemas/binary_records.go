@@ -100,7 +100,8 @@ func (c *IdentityCommand) avroRead(b []byte) error {
 func (e *ResolvedEvent) avroAppend(b []byte) []byte {
 	b = appendString(b, e.ProfileID)
 	b = e.Event.avroAppend(b)
-	return appendTime(b, e.ResolvedTS)
+	b = appendTime(b, e.ResolvedTS)
+	return appendLong(b, int64(e.SourcePartition))
 }
 
 func (e *ResolvedEvent) avroRead(b []byte) error {
@@ -108,6 +109,7 @@ func (e *ResolvedEvent) avroRead(b []byte) error {
 	e.ProfileID = r.str()
 	e.Event.read(&r)
 	e.ResolvedTS = r.time()
+	e.SourcePartition = r.int()
 	return r.end()
 }
 

@@ -118,7 +118,7 @@ func randRecords(r *rand.Rand) []struct {
 		ProfileCreated: msOrZero(randTime(r)), Identifiers: randStrings(r), Owners: randStrings(r), OwnersCreated: created,
 		KindCounts: randCounts(r), TargetCreated: msOrZero(randTime(r)), Hop: r.Int32() - 1<<30,
 	}
-	resolved := &ResolvedEvent{ProfileID: randString(r), Event: *ev, ResolvedTS: msOrZero(randTime(r))}
+	resolved := &ResolvedEvent{ProfileID: randString(r), Event: *ev, ResolvedTS: msOrZero(randTime(r)), SourcePartition: r.Int32() - 1<<30}
 	state := &SessionState{
 		MaxTS: msOrZero(randTime(r)), ClosedUntil: msOrZero(randTime(r)), Arrived: msOrZero(randTime(r)),
 		MergedInto: randString(r), Open: make([]OpenSession, r.IntN(3)),

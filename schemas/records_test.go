@@ -52,7 +52,7 @@ func caseOf[T any](sample T) recordCase {
 // fails TestEveryRecordHasACase.
 var recordCases = map[string]recordCase{
 	EventRecord:               caseOf(fullEvent()),
-	ResolvedEventRecord:       caseOf(ResolvedEvent{ProfileID: "p-1", Event: fullEvent(), ResolvedTS: ms(1_700_000_000_500)}),
+	ResolvedEventRecord:       caseOf(ResolvedEvent{ProfileID: "p-1", Event: fullEvent(), ResolvedTS: ms(1_700_000_000_500), SourcePartition: 3}),
 	DeadLetterRecord:          caseOf(fullDeadLetter()),
 	ProfileMergeRecord:        caseOf(fullProfileMerge()),
 	IdentityAuditRecord:       caseOf(fullIdentityAudit()),

@@ -16,7 +16,7 @@ type Encoded []byte
 // event is copied between the encodings of profile and resolved. It reports
 // false, appending nothing, when rawEvent was written with another schema
 // id, whose body may not match the event inlined in ResolvedEvent.
-func AppendResolved(dst []byte, resolvedID, eventID int, profile string, rawEvent []byte, resolved time.Time) ([]byte, bool) {
+func AppendResolved(dst []byte, resolvedID, eventID int, profile string, rawEvent []byte, resolved time.Time, sourcePartition int32) ([]byte, bool) {
 	if len(rawEvent) < 5 || rawEvent[0] != 0 || int(binary.BigEndian.Uint32(rawEvent[1:5])) != eventID {
 		return dst, false
 	}
@@ -29,5 +29,6 @@ func AppendResolved(dst []byte, resolvedID, eventID int, profile string, rawEven
 	if !resolved.IsZero() {
 		ms = resolved.UnixMilli()
 	}
-	return binary.AppendVarint(dst, ms), true
+	dst = binary.AppendVarint(dst, ms)
+	return binary.AppendVarint(dst, int64(sourcePartition)), true
 }

@@ -30,11 +30,11 @@ func TestAppendResolvedEqualsCodec(t *testing.T) {
 			t.Fatal(err)
 		}
 		when := time.UnixMilli(1_800_000_000_123).UTC()
-		got, ok := AppendResolved(nil, res.ID(), ev.ID(), "p-0123456789abcdef", raw, when)
+		got, ok := AppendResolved(nil, res.ID(), ev.ID(), "p-0123456789abcdef", raw, when, 5)
 		if !ok {
 			t.Fatal("splice refused a raw event of the current schema")
 		}
-		want, err := res.Encode(ResolvedEvent{ProfileID: "p-0123456789abcdef", Event: e, ResolvedTS: when})
+		want, err := res.Encode(ResolvedEvent{ProfileID: "p-0123456789abcdef", Event: e, ResolvedTS: when, SourcePartition: 5})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -61,7 +61,7 @@ func TestAppendResolvedEqualsCodec(t *testing.T) {
 		}
 		other := append([]byte(nil), raw...)
 		other[4]++
-		if _, ok := AppendResolved(nil, res.ID(), ev.ID(), "p", other, when); ok {
+		if _, ok := AppendResolved(nil, res.ID(), ev.ID(), "p", other, when, 0); ok {
 			t.Fatal("splice accepted a raw event of another schema id")
 		}
 	}

@@ -34,6 +34,9 @@ type ResolvedEvent struct {
 	ProfileID  string    `avro:"profile_id" json:"profile_id"`
 	Event      Event     `avro:"event" json:"event"`
 	ResolvedTS time.Time `avro:"resolved_ts" json:"resolved_ts"`
+	// SourcePartition is the partition of events.raw the event was read
+	// from.
+	SourcePartition int32 `avro:"source_partition" json:"source_partition"`
 }
 
 // DeadLetter is the activa.DeadLetter record: input a stage refused.

@@ -61,6 +61,7 @@ func defineSessions(env Env) (*goka.GroupGraph, error) {
 		Closed: goka.Stream(cat.Name(SessionsClosed)),
 	}
 	cfg.Harness = h
+	cfg.SourcePartitions = int(cat.Partitions)
 	if env.Registerer != nil {
 		cfg.Metrics = sessions.NewMetrics(env.Registerer)
 	}

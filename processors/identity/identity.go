@@ -218,7 +218,7 @@ func (p *proc) route(ctx goka.Context, ev *schemas.Event, raw []byte, ids []stri
 		if m := p.cfg.Metrics; m != nil && cached {
 			m.Shortcuts.Inc()
 		}
-		p.resolve(ctx, node.Owner, ev.EventID, ev.Type, raw)
+		p.resolve(ctx, node.Owner, ev.EventID, ev.Type, raw, partition)
 		return
 	}
 	owners := make([]string, len(order))
@@ -256,7 +256,7 @@ func (p *proc) gather(ctx goka.Context, m harness.Msg[schemas.IdentityCommand]) 
 		}
 	}
 	if agree {
-		p.resolve(ctx, cmd.Owners[0], cmd.EventID, cmd.EventType, cmd.EventRaw)
+		p.resolve(ctx, cmd.Owners[0], cmd.EventID, cmd.EventType, cmd.EventRaw, cmd.Partition)
 		return
 	}
 	// Otherwise the profile of the strongest identifier (the first, which
@@ -277,10 +277,10 @@ func (p *proc) gather(ctx goka.Context, m harness.Msg[schemas.IdentityCommand]) 
 // starts the erasure of the profile when the event asks for it. The
 // resolved record is spliced from the raw event without decoding it when
 // the event was written with the current schema.
-func (p *proc) resolve(ctx goka.Context, profile, eventID, eventType string, raw []byte) {
+func (p *proc) resolve(ctx goka.Context, profile, eventID, eventType string, raw []byte, partition int32) {
 	now := p.cfg.Now().UTC().Truncate(time.Millisecond)
 	c := p.cfg.Codecs
-	if b, ok := schemas.AppendResolved(nil, c.Resolved.ID(), c.Event.ID(), profile, raw, now); ok {
+	if b, ok := schemas.AppendResolved(nil, c.Resolved.ID(), c.Event.ID(), profile, raw, now, partition); ok {
 		ctx.Emit(p.cfg.Topics.Resolved, profile, schemas.Encoded(b))
 	} else {
 		ev, err := c.Event.DecodeTyped(raw)
@@ -288,7 +288,7 @@ func (p *proc) resolve(ctx goka.Context, profile, eventID, eventType string, raw
 			p.h.Refuse(ctx, raw, reasonBadCommand, fmt.Errorf("resolving event %s for %s: %w", eventID, profile, err), eventID)
 			return
 		}
-		ctx.Emit(p.cfg.Topics.Resolved, profile, &schemas.ResolvedEvent{ProfileID: profile, Event: *ev, ResolvedTS: now})
+		ctx.Emit(p.cfg.Topics.Resolved, profile, &schemas.ResolvedEvent{ProfileID: profile, Event: *ev, ResolvedTS: now, SourcePartition: partition})
 	}
 	if eventType == "erasure_request" {
 		p.send(ctx, profileKey(profile), &schemas.IdentityCommand{Op: opErase, EventID: eventID, EventType: eventType, Profile: profile})
@@ -460,7 +460,7 @@ func (p *proc) link(ctx goka.Context, m harness.Msg[schemas.IdentityCommand]) {
 		p.send(ctx, profileKey(q), &schemas.IdentityCommand{Op: opMerge, EventRaw: cmd.EventRaw, EventID: cmd.EventID, EventType: cmd.EventType, EventTS: cmd.EventTS, Profile: self, ProfileCreated: st.Created, KindCounts: st.KindCounts, TargetCreated: othersCreated[q]})
 	}
 	if len(cmd.EventRaw) > 0 {
-		p.resolve(ctx, self, cmd.EventID, cmd.EventType, cmd.EventRaw)
+		p.resolve(ctx, self, cmd.EventID, cmd.EventType, cmd.EventRaw, cmd.Partition)
 	}
 }
 

@@ -45,6 +45,10 @@ type Config struct {
 	// Rules: default gap 30 minutes, lateness 5 minutes, 1000 events per
 	// session, a grace of one minute.
 	Rules Rules
+	// SourcePartitions is the number of partitions of events.raw: the
+	// event-time watermark is the slowest of them (a source partition that
+	// sent nothing for the idle timeout does not hold it back). Required.
+	SourcePartitions int
 	// IdleTimeout is how long (wall clock) a partition may receive no event
 	// at all before the idle sweep closes every open session on it. Default
 	// 10 minutes.
@@ -84,6 +88,9 @@ func (c Config) Validate() error {
 	r := c.Rules
 	if r.Gap <= 0 || r.Lateness < 0 || r.MaxEvents < 1 || r.Grace < 0 {
 		errs = append(errs, fmt.Errorf("sessions: gap %v, lateness %v, max events %d: want a positive gap and event cap", r.Gap, r.Lateness, r.MaxEvents))
+	}
+	if c.SourcePartitions < 1 {
+		errs = append(errs, errors.New("sessions: the number of source partitions must be set"))
 	}
 	if c.IdleTimeout <= 0 {
 		errs = append(errs, errors.New("sessions: idle timeout must be positive"))

@@ -33,12 +33,13 @@ type proc struct {
 	cfg Config
 	h   *harness.Harness
 
-	mu    sync.Mutex
-	parts map[int32]*partition
+	mu      sync.Mutex
+	arrived map[int32]time.Time // wall-clock time of the latest event, by input partition
+	sources map[int32]*source   // by partition of events.raw
 }
 
-// partition is what the processor knows of one input partition.
-type partition struct {
+// source is what the processor knows of one partition of events.raw.
+type source struct {
 	maxTS   time.Time // latest event time seen
 	arrived time.Time // wall-clock time of the latest event
 }
@@ -48,7 +49,7 @@ func Define(cfg Config) (*goka.GroupGraph, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	p := &proc{cfg: cfg, h: cfg.Harness, parts: map[int32]*partition{}}
+	p := &proc{cfg: cfg, h: cfg.Harness, arrived: map[int32]time.Time{}, sources: map[int32]*source{}}
 	t := cfg.Topics
 	g := goka.DefineGroup(cfg.Group,
 		harness.RawInput(t.Input, harness.Handle(p.h, cfg.Codecs.Resolved, p.onEvent)),
@@ -77,7 +78,7 @@ func (p *proc) state(ctx goka.Context) *schemas.SessionState {
 func (p *proc) onEvent(ctx goka.Context, m harness.Msg[schemas.ResolvedEvent]) {
 	ev := &m.Value.Event
 	now := p.cfg.Now()
-	p.seen(ctx.Partition(), ev.TS, now)
+	p.seen(ctx.Partition(), m.Value.SourcePartition, ev.TS, now)
 	st := p.state(ctx)
 	if st.MergedInto != "" {
 		// Resolved before identity knew of the merge: the event is the
@@ -99,7 +100,7 @@ func (p *proc) onEvent(ctx goka.Context, m harness.Msg[schemas.ResolvedEvent]) {
 		return
 	}
 	st.Arrived = now.UTC().Truncate(time.Millisecond)
-	closed, _ := p.cfg.Rules.closeUpTo(st, p.cfg.Rules.watermark(st), now)
+	closed, _ := p.cfg.Rules.closeUpTo(st, p.watermark(now), now)
 	p.emit(ctx, closed, closedByGap)
 	ctx.SetValue(st)
 }
@@ -179,14 +180,14 @@ func (p *proc) onFold(ctx goka.Context, m harness.Msg[schemas.SessionState]) {
 	if in.MaxTS.After(st.MaxTS) {
 		st.MaxTS = in.MaxTS
 	}
-	closed, _ := r.closeUpTo(st, r.watermark(st), p.cfg.Now())
+	now := p.cfg.Now()
+	closed, _ := r.closeUpTo(st, p.watermark(now), now)
 	p.emit(ctx, closed, closedByGap)
 	ctx.SetValue(st)
 }
 
-// onVisit closes the sessions of a profile gone idle: the partition's
-// watermark has passed them by the gap and the profile has received
-// nothing for the allowed lateness (wall clock), or the partition has
+// onVisit closes the sessions of a profile gone idle: the watermark has
+// passed them by the gap (and the grace has passed), or the partition has
 // received nothing at all for the idle timeout.
 func (p *proc) onVisit(ctx goka.Context, _ any) {
 	st, ok := ctx.Value().(*schemas.SessionState)
@@ -194,18 +195,10 @@ func (p *proc) onVisit(ctx goka.Context, _ any) {
 		return
 	}
 	now := p.cfg.Now()
-	wm, idle := p.watermark(ctx.Partition(), now)
-	if !idle {
-		if now.Sub(st.Arrived) < p.cfg.Rules.Lateness {
-			return
-		}
-		if pw := p.cfg.Rules.watermark(st); pw.After(wm) {
-			wm = pw
-		}
-	}
+	wm := p.watermark(now)
 	r := p.cfg.Rules
-	if idle {
-		r.Grace = 0 // nothing arrives any more: no grace to wait for
+	if p.idle(ctx.Partition(), now) {
+		wm, r.Grace = time.Unix(1<<40, 0), 0 // nothing arrives any more
 	}
 	closed, changed := r.closeUpTo(st, wm, now)
 	if !changed {
@@ -215,33 +208,54 @@ func (p *proc) onVisit(ctx goka.Context, _ any) {
 	ctx.SetValue(st)
 }
 
-// seen records an event of a partition.
-func (p *proc) seen(part int32, ts, now time.Time) {
+// seen records an event read from input partition part, which identity
+// read from partition src of events.raw.
+func (p *proc) seen(part, src int32, ts, now time.Time) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	ps := p.parts[part]
-	if ps == nil {
-		ps = &partition{}
-		p.parts[part] = ps
+	p.arrived[part] = now
+	s := p.sources[src]
+	if s == nil {
+		s = &source{}
+		p.sources[src] = s
 	}
-	if ts.After(ps.maxTS) {
-		ps.maxTS = ts
+	if ts.After(s.maxTS) {
+		s.maxTS = ts
 	}
-	ps.arrived = now
+	s.arrived = now
 }
 
-// watermark is a partition's event-time watermark, and whether the
-// partition has been idle for the idle timeout (then every open session
-// may close: the watermark is the end of time).
-func (p *proc) watermark(part int32, now time.Time) (time.Time, bool) {
+// watermark is the event-time watermark: the latest event time of the
+// slowest partition of events.raw, less the lateness. Events of one
+// profile come from every partition of events.raw, through identity, and
+// partitions progress at their own pace; until every partition has been
+// seen, the watermark is unknown (zero) and nothing closes by it. A
+// partition that sent nothing for the idle timeout does not count.
+func (p *proc) watermark(now time.Time) time.Time {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	ps := p.parts[part]
-	if ps == nil {
-		return time.Time{}, false
+	var low time.Time
+	n := 0
+	for _, s := range p.sources {
+		n++
+		if now.Sub(s.arrived) >= p.cfg.IdleTimeout {
+			continue
+		}
+		if low.IsZero() || s.maxTS.Before(low) {
+			low = s.maxTS
+		}
 	}
-	if now.Sub(ps.arrived) >= p.cfg.IdleTimeout {
-		return time.Unix(1<<40, 0), true
+	if n < p.cfg.SourcePartitions || low.IsZero() {
+		return time.Time{}
 	}
-	return ps.maxTS.Add(-p.cfg.Rules.Lateness), false
+	return low.Add(-p.cfg.Rules.Lateness)
+}
+
+// idle reports whether input partition part has received nothing for the
+// idle timeout: then every open session on it may close.
+func (p *proc) idle(part int32, now time.Time) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	at, ok := p.arrived[part]
+	return ok && now.Sub(at) >= p.cfg.IdleTimeout
 }

@@ -46,7 +46,9 @@ type rig struct {
 	seq    int
 }
 
-func newRig(t *testing.T) *rig {
+func newRig(t *testing.T) *rig { return newRigWith(t, nil) }
+
+func newRigWith(t *testing.T, tweak func(*sessions.Config)) *rig {
 	t.Helper()
 	rc := schematest.Registry(t)
 	c := sessions.Codecs{
@@ -60,10 +62,14 @@ func newRig(t *testing.T) *rig {
 	cfg.Group = "sessions"
 	cfg.Topics = sessions.Topics{Input: "resolved", Merges: "merges", Closed: "closed"}
 	cfg.Codecs = c
+	cfg.SourcePartitions = 1
 	cfg.Harness = harnesstest.Harness(t, rc, "sessions")
 	cfg.Metrics = sessions.NewMetrics(nil)
 	cfg.Now = clk.Now
 	cfg.Rules.Grace = 0 // the grace is tested on the rules; the clock here stands still
+	if tweak != nil {
+		tweak(&cfg)
+	}
 	g, err := sessions.Define(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -236,5 +242,45 @@ func TestIdleSessionClosesOnTheSweep(t *testing.T) {
 	got = r.summaries()
 	if len(got) != 1 || got[0].ProfileID != "p-busy" || got[0].EventCount != 4 || got[0].ClosedBy != "idle" {
 		t.Fatalf("summaries %+v, want p-busy's session closed after the idle timeout", got)
+	}
+}
+
+func TestTheSlowestSourcePartitionHoldsTheWatermark(t *testing.T) {
+	r := newRigWith(t, func(c *sessions.Config) { c.SourcePartitions = 2 })
+	at := func(profile string, src int32, d time.Duration) {
+		t.Helper()
+		r.seq++
+		b, err := r.codecs.Resolved.Encode(&schemas.ResolvedEvent{
+			ProfileID: profile, SourcePartition: src,
+			Event: schemas.Event{EventID: fmt.Sprintf("e-%04d", r.seq), TS: r.base.Add(d), Type: "page_view"},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.tt.Consume("resolved", profile, b)
+	}
+	at("p-1", 0, 0)
+	at("p-2", 0, 3*time.Hour) // partition 0 of events.raw is far ahead
+	if got := r.summaries(); len(got) != 0 {
+		t.Fatalf("closed while partition 1 of events.raw was never seen: %+v", got[0])
+	}
+	at("p-3", 1, 10*time.Minute) // partition 1 lags: watermark 5 minutes
+	at("p-1", 0, 20*time.Minute) // still p-1's first session
+	if got := r.summaries(); len(got) != 0 {
+		t.Fatalf("closed while partition 1 lags: %+v", got[0])
+	}
+	at("p-3", 1, 2*time.Hour) // partition 1 catches up: watermark 1:55
+	got := r.summaries()
+	if len(got) != 1 || got[0].ProfileID != "p-3" || got[0].ClosedBy != "gap" {
+		t.Fatalf("summaries %+v, want p-3's first session, closed by its next event", got)
+	}
+	// p-1 receives nothing more: the sweep closes its session.
+	if err := r.proc.VisitAll(context.Background(), sessions.IdleVisitor, nil); err != nil {
+		t.Fatal(err)
+	}
+	r.tt.Catchup()
+	got = r.summaries()
+	if len(got) != 1 || got[0].ProfileID != "p-1" || got[0].EventCount != 2 || got[0].ClosedBy != "idle" {
+		t.Fatalf("summaries %+v, want p-1's session of 2 events closed by the sweep", got)
 	}
 }
