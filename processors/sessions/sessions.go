@@ -34,8 +34,8 @@ type proc struct {
 	h   *harness.Harness
 
 	mu      sync.Mutex
-	arrived map[int32]time.Time // wall-clock time of the latest event, by input partition
-	sources map[int32]*source   // by partition of events.raw
+	arrived map[int32]time.Time         // wall-clock time of the latest event, by input partition
+	sources map[int32]map[int32]*source // by input partition, then partition of events.raw
 }
 
 // source is what the processor knows of one partition of events.raw.
@@ -49,7 +49,7 @@ func Define(cfg Config) (*goka.GroupGraph, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	p := &proc{cfg: cfg, h: cfg.Harness, arrived: map[int32]time.Time{}, sources: map[int32]*source{}}
+	p := &proc{cfg: cfg, h: cfg.Harness, arrived: map[int32]time.Time{}, sources: map[int32]map[int32]*source{}}
 	t := cfg.Topics
 	g := goka.DefineGroup(cfg.Group,
 		harness.RawInput(t.Input, harness.Handle(p.h, cfg.Codecs.Resolved, p.onEvent)),
@@ -100,7 +100,7 @@ func (p *proc) onEvent(ctx goka.Context, m harness.Msg[schemas.ResolvedEvent]) {
 		return
 	}
 	st.Arrived = now.UTC().Truncate(time.Millisecond)
-	closed, _ := p.cfg.Rules.closeUpTo(st, p.watermark(now), now)
+	closed, _ := p.cfg.Rules.closeUpTo(st, p.watermark(ctx.Partition(), now), now)
 	p.emit(ctx, closed, closedByGap)
 	ctx.SetValue(st)
 }
@@ -181,7 +181,7 @@ func (p *proc) onFold(ctx goka.Context, m harness.Msg[schemas.SessionState]) {
 		st.MaxTS = in.MaxTS
 	}
 	now := p.cfg.Now()
-	closed, _ := r.closeUpTo(st, p.watermark(now), now)
+	closed, _ := r.closeUpTo(st, p.watermark(ctx.Partition(), now), now)
 	p.emit(ctx, closed, closedByGap)
 	ctx.SetValue(st)
 }
@@ -195,7 +195,7 @@ func (p *proc) onVisit(ctx goka.Context, _ any) {
 		return
 	}
 	now := p.cfg.Now()
-	wm := p.watermark(now)
+	wm := p.watermark(ctx.Partition(), now)
 	r := p.cfg.Rules
 	if p.idle(ctx.Partition(), now) {
 		wm, r.Grace = time.Unix(1<<40, 0), 0 // nothing arrives any more
@@ -214,10 +214,15 @@ func (p *proc) seen(part, src int32, ts, now time.Time) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.arrived[part] = now
-	s := p.sources[src]
+	srcs := p.sources[part]
+	if srcs == nil {
+		srcs = map[int32]*source{}
+		p.sources[part] = srcs
+	}
+	s := srcs[src]
 	if s == nil {
 		s = &source{}
-		p.sources[src] = s
+		srcs[src] = s
 	}
 	if ts.After(s.maxTS) {
 		s.maxTS = ts
@@ -225,18 +230,20 @@ func (p *proc) seen(part, src int32, ts, now time.Time) {
 	s.arrived = now
 }
 
-// watermark is the event-time watermark: the latest event time of the
-// slowest partition of events.raw, less the lateness. Events of one
-// profile come from every partition of events.raw, through identity, and
-// partitions progress at their own pace; until every partition has been
-// seen, the watermark is unknown (zero) and nothing closes by it. A
-// partition that sent nothing for the idle timeout does not count.
-func (p *proc) watermark(now time.Time) time.Time {
+// watermark is the event-time watermark of input partition part: the
+// latest event time it received from the slowest partition of events.raw,
+// less the lateness. Events of one profile come from every partition of
+// events.raw, through identity, and both those and the input partitions
+// progress at their own pace; until part has received events of every
+// partition of events.raw, its watermark is unknown (zero) and nothing
+// closes by it. A source that sent nothing for the idle timeout does not
+// count.
+func (p *proc) watermark(part int32, now time.Time) time.Time {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	var low time.Time
 	n := 0
-	for _, s := range p.sources {
+	for _, s := range p.sources[part] {
 		n++
 		if now.Sub(s.arrived) >= p.cfg.IdleTimeout {
 			continue
