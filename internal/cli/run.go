@@ -100,12 +100,6 @@ func (a *app) runProcessors(ctx context.Context, c *conn, codecs *topology.Codec
 		Catalog: c.cat, Codecs: codecs, Log: a.log,
 		DeadLetters: dl, Stats: harness.NewMetrics(reg), Registerer: reg, Tuning: c.s.Tuning(),
 	}
-	opts, err := c.kc.GokaOptions()
-	if err != nil {
-		return err
-	}
-	opts = append(opts, harness.Options()...)
-	opts = append(opts, goka.WithLogger(gokaLogger{a.log}))
 	var procs []*goka.Processor
 	var groups []string
 	var sweeps []topology.Processor
@@ -117,9 +111,16 @@ func (a *app) runProcessors(ctx context.Context, c *conn, codecs *topology.Codec
 		if err != nil {
 			return fmt.Errorf("defining processor %s: %w", p.Name, err)
 		}
+		// Each processor gets a sarama configuration of its own: goka's
+		// builders write to it, and processors run concurrently.
+		opts, err := c.kc.GokaOptions()
+		if err != nil {
+			return err
+		}
 		dir := filepath.Join(stateDir, string(g.Group()))
-		popts := append(slices.Clone(opts), goka.WithStorageBuilder(stateStorage(dir)))
-		proc, err := goka.NewProcessor(c.kc.Brokers, g, popts...)
+		opts = append(opts, harness.Options()...)
+		opts = append(opts, goka.WithLogger(gokaLogger{a.log}), goka.WithStorageBuilder(stateStorage(dir)))
+		proc, err := goka.NewProcessor(c.kc.Brokers, g, opts...)
 		if err != nil {
 			return fmt.Errorf("creating processor %s: %w", p.Name, err)
 		}
