@@ -31,6 +31,7 @@ func parseVersion(v string) (sarama.KafkaVersion, error) {
 //     before a processor's first start is not skipped;
 //   - the configured compression and larger batches with a short flush
 //     interval;
+//   - a read deadline that outlasts a consumer group rebalance;
 //   - SASL and TLS from the configuration.
 func (c *Config) Sarama() (*sarama.Config, error) {
 	c.Defaults()
@@ -58,6 +59,12 @@ func (c *Config) Sarama() (*sarama.Config, error) {
 	cfg.Producer.Flush.MaxMessages = 0
 	cfg.Producer.MaxMessageBytes = 1 << 20
 	cfg.ChannelBufferSize = 1024
+	// A JoinGroup request is answered once every member has rejoined, which
+	// may take up to the rebalance timeout; sarama reads every response
+	// with the same deadline, so the deadline must outlast the rebalance
+	// (as the Java client does for JoinGroup), or a rebalance after a
+	// member died fails the processor with an i/o timeout.
+	cfg.Net.ReadTimeout = cfg.Consumer.Group.Rebalance.Timeout + 10*time.Second
 
 	tc, err := c.TLS.Config()
 	if err != nil {
