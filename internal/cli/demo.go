@@ -30,6 +30,9 @@ import (
 // own secret with --hash-key.
 const demoHashKey = "activa-demo-key-not-secret"
 
+// demoIdle is the sessions idle timeout of the demo.
+const demoIdle = 3 * time.Second
+
 func (a *app) demoCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "demo",
@@ -105,6 +108,9 @@ func (a *app) demo(ctx context.Context, o demoOpts) error {
 	s := Settings{Brokers: e.brokers(), Registry: e.registry.URL()}
 	d := topology.DefaultCatalog()
 	s.Prefix, s.Partitions, s.Replication = d.Prefix, d.Partitions, d.Replication
+	// The demo's input ends with the replay: sessions close a few seconds
+	// after it instead of the production default of ten minutes.
+	s.SessionIdleTimeout, s.SweepEvery = demoIdle, 500*time.Millisecond
 	c, err := dial(ctx, s, a.log)
 	if err != nil {
 		return err
@@ -159,6 +165,12 @@ func (a *app) demo(ctx context.Context, o demoOpts) error {
 		return fmt.Errorf("processors stopped: %w", err)
 	}
 	fmt.Fprintf(a.stdout, "processors %s caught up %s after the replay ended\n", strings.Join(names, ", "), time.Since(replayed).Round(time.Millisecond))
+	// The input has ended: once the idle timeout has passed the sweep
+	// closes the sessions still open.
+	time.Sleep(demoIdle + time.Second)
+	if err := waitCaughtUp(ctx, c, groups, 5*time.Minute); err != nil {
+		return err
+	}
 	if err := a.printTopics(ctx, c); err != nil {
 		return err
 	}
