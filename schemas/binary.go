@@ -205,50 +205,36 @@ func (r *bin) blocks(item func()) {
 	}
 }
 
-func (r *bin) strings() []string {
-	var out []string
-	r.blocks(func() { out = append(out, r.str()) })
-	if out == nil && r.err == nil {
-		out = []string{}
+// readArray reads an array whose items item reads; an empty array reads
+// as an empty, not nil, slice.
+func readArray[T any](r *bin, item func() T) []T {
+	out := []T{}
+	r.blocks(func() { out = append(out, item()) })
+	if r.err != nil {
+		return nil
 	}
 	return out
 }
 
-func (r *bin) longs() []int64 {
-	var out []int64
-	r.blocks(func() { out = append(out, r.long()) })
-	if out == nil && r.err == nil {
-		out = []int64{}
-	}
-	return out
-}
-
-func (r *bin) intMap() map[string]int32 {
-	out := map[string]int32{}
+// readMap reads a map whose values value reads.
+func readMap[V any](r *bin, value func() V) map[string]V {
+	out := map[string]V{}
 	r.blocks(func() {
 		k := r.str()
-		out[k] = r.int()
+		out[k] = value()
 	})
 	return out
 }
 
-func (r *bin) longMap() map[string]int64 {
-	out := map[string]int64{}
-	r.blocks(func() {
-		k := r.str()
-		out[k] = r.long()
-	})
-	return out
-}
+func (r *bin) strings() []string { return readArray(r, r.str) }
 
-func (r *bin) stringMap() map[string]string {
-	out := map[string]string{}
-	r.blocks(func() {
-		k := r.str()
-		out[k] = r.str()
-	})
-	return out
-}
+func (r *bin) longs() []int64 { return readArray(r, r.long) }
+
+func (r *bin) intMap() map[string]int32 { return readMap(r, r.int) }
+
+func (r *bin) longMap() map[string]int64 { return readMap(r, r.long) }
+
+func (r *bin) stringMap() map[string]string { return readMap(r, r.str) }
 
 // end reports the first error, or trailing bytes.
 func (r *bin) end() error {

@@ -147,15 +147,12 @@ func (s *SessionState) avroAppend(b []byte) []byte {
 
 func (s *SessionState) avroRead(b []byte) error {
 	r := bin{b: b}
-	*s = SessionState{MaxTS: r.time(), ClosedUntil: r.time(), Arrived: r.time(), MergedInto: r.str(), Open: []OpenSession{}}
-	r.blocks(func() {
-		o := OpenSession{Due: r.time(), Hits: []SessionHit{}}
-		r.blocks(func() {
-			var h SessionHit
+	*s = SessionState{MaxTS: r.time(), ClosedUntil: r.time(), Arrived: r.time(), MergedInto: r.str()}
+	s.Open = readArray(&r, func() OpenSession {
+		return OpenSession{Due: r.time(), Hits: readArray(&r, func() (h SessionHit) {
 			h.read(&r)
-			o.Hits = append(o.Hits, h)
-		})
-		s.Open = append(s.Open, o)
+			return h
+		})}
 	})
 	return r.end()
 }

@@ -150,14 +150,6 @@ func (r Rules) closeUpTo(st *schemas.SessionState, watermark, now time.Time) ([]
 	return closed, changed
 }
 
-// watermark is the event time up to which a profile's events have arrived.
-func (r Rules) watermark(st *schemas.SessionState) time.Time {
-	if st.MaxTS.IsZero() {
-		return time.Time{}
-	}
-	return st.MaxTS.Add(-r.Lateness)
-}
-
 // sessionID derives a session's id from its profile and first event.
 func sessionID(profile string, first schemas.SessionHit) string {
 	h := sha256.Sum256([]byte(profile + "|" + first.EventID))

@@ -13,6 +13,15 @@ import (
 
 var rules = Rules{Gap: 30 * time.Minute, Lateness: 5 * time.Minute, MaxEvents: 10_000}
 
+// watermark is a single profile's own watermark, which the tests of the
+// rules feed to closeUpTo: its latest event time less the lateness.
+func (r Rules) watermark(st *schemas.SessionState) time.Time {
+	if st.MaxTS.IsZero() {
+		return time.Time{}
+	}
+	return st.MaxTS.Add(-r.Lateness)
+}
+
 // referenceSessions splits events (any order) into sessions the plain way:
 // sort by time, cut where two consecutive events are more than the gap
 // apart. It returns each session's event ids in time order.
