@@ -357,3 +357,65 @@ type SessionHit struct {
 	ScrollPct int32     `avro:"scroll_pct" json:"scroll_pct"`
 	DwellMS   int64     `avro:"dwell_ms" json:"dwell_ms"`
 }
+
+// FeatureStateRecord is the record of the features processor's table and
+// loopback.
+const FeatureStateRecord = "activa.FeatureState"
+
+// FeatureState is the activa.FeatureState record: the bounded state behind
+// one profile's features.
+type FeatureState struct {
+	FirstSeen      time.Time        `avro:"first_seen" json:"first_seen"`
+	LastSeen       time.Time        `avro:"last_seen" json:"last_seen"`
+	Events         int64            `avro:"events" json:"events"`
+	LastOrderTS    time.Time        `avro:"last_order_ts" json:"last_order_ts"`
+	Orders         int64            `avro:"orders" json:"orders"`
+	OnlineMicros   int64            `avro:"online_micros" json:"online_micros"`
+	OfflineMicros  int64            `avro:"offline_micros" json:"offline_micros"`
+	Days           []DayBucket      `avro:"days" json:"days,omitempty"`
+	Sessions       int64            `avro:"sessions" json:"sessions"`
+	SessionMS      int64            `avro:"session_ms" json:"session_ms"`
+	CartSessions   int64            `avro:"cart_sessions" json:"cart_sessions"`
+	CartAbandoned  int64            `avro:"cart_abandoned" json:"cart_abandoned"`
+	FormSessions   int64            `avro:"form_sessions" json:"form_sessions"`
+	FormAbandoned  int64            `avro:"form_abandoned" json:"form_abandoned"`
+	ScrollSessions int64            `avro:"scroll_sessions" json:"scroll_sessions"`
+	ScrollSum      int64            `avro:"scroll_sum" json:"scroll_sum"`
+	DwellPages     int64            `avro:"dwell_pages" json:"dwell_pages"`
+	DwellMS        int64            `avro:"dwell_ms" json:"dwell_ms"`
+	Web            int64            `avro:"web" json:"web"`
+	App            int64            `avro:"app" json:"app"`
+	Store          int64            `avro:"store" json:"store"`
+	Other          int64            `avro:"other" json:"other"`
+	Categories     []CategoryScore  `avro:"categories" json:"categories,omitempty"`
+	Devices        []string         `avro:"devices" json:"devices,omitempty"`
+	Consent        []ConsentMark    `avro:"consent" json:"consent,omitempty"`
+	Recent         []string         `avro:"recent" json:"recent,omitempty"`
+	Offsets        map[string]int64 `avro:"offsets" json:"offsets,omitempty"`
+	MergedInto     string           `avro:"merged_into" json:"merged_into,omitempty"`
+	Version        int64            `avro:"version" json:"version"`
+	LastEventID    string           `avro:"last_event_id" json:"last_event_id,omitempty"`
+}
+
+// DayBucket is the activa.DayBucket record: the orders of one UTC day.
+type DayBucket struct {
+	Day    int32 `avro:"day" json:"day"`
+	Orders int64 `avro:"orders" json:"orders"`
+	Micros int64 `avro:"micros" json:"micros"`
+}
+
+// CategoryScore is the activa.CategoryScore record: a decayed category
+// score as of the state's last_seen.
+type CategoryScore struct {
+	Category string  `avro:"category" json:"category"`
+	Score    float64 `avro:"score" json:"score"`
+}
+
+// ConsentMark is the activa.ConsentMark record: the latest consent event of
+// one purpose.
+type ConsentMark struct {
+	Purpose string    `avro:"purpose" json:"purpose"`
+	Granted bool      `avro:"granted" json:"granted"`
+	TS      time.Time `avro:"ts" json:"ts"`
+	EventID string    `avro:"event_id" json:"event_id"`
+}

@@ -72,6 +72,15 @@ var recordCases = map[string]recordCase{
 		EventID: "e-1", TS: ms(1_793_613_600_000), Type: "add_to_cart", Channel: "web", Device: "d-1", URL: "/p/1",
 		ProductID: "p-1", Value: 19.9, Qty: 2, ScrollPct: 40, DwellMS: 1200,
 	}}}}}),
+	FeatureStateRecord: caseOf(FeatureState{
+		FirstSeen: ms(1_793_000_000_000), LastSeen: ms(1_793_613_600_000), Events: 40, LastOrderTS: ms(1_793_600_000_000),
+		Orders: 3, OnlineMicros: 119_800_000, OfflineMicros: 5_500_000, Days: []DayBucket{{Day: 20758, Orders: 2, Micros: 119_800_000}},
+		Sessions: 4, SessionMS: 600_000, CartSessions: 2, CartAbandoned: 1, FormSessions: 1, FormAbandoned: 1,
+		ScrollSessions: 3, ScrollSum: 150, DwellPages: 12, DwellMS: 90_000, Web: 30, App: 6, Store: 3, Other: 1,
+		Categories: []CategoryScore{{Category: "shoes", Score: 4.5}}, Devices: []string{"d-1"},
+		Consent: []ConsentMark{{Purpose: "email", Granted: true, TS: ms(1_793_100_000_000), EventID: "e-3"}},
+		Recent:  []string{"e-39", "s:x"}, Offsets: map[string]int64{"activa.events.resolved": 17}, MergedInto: "p-9", Version: 12, LastEventID: "e-39",
+	}),
 }
 
 // ms is a UTC time at millisecond precision, as the codec returns times.

@@ -34,6 +34,8 @@ const (
 	IdentityLoop    = "identity-loop"
 	SessionsTable   = "sessions-table"
 	SessionsLoop    = "sessions-loop"
+	FeaturesTable   = "features-table"
+	FeaturesLoop    = "features-loop"
 )
 
 // Writers that are not goka processors.
@@ -77,6 +79,8 @@ func Topics() []Topic {
 		{SessionsTable, "activa.SessionState", "profile id", Compact, 0, "sessions", "open sessions of every profile"},
 		{SessionsLoop, "activa.SessionState", "survivor profile id", Delete, kafka.LoopRetention, "sessions", "open sessions an absorbed profile hands to its survivor"},
 		{ProfileFeatures, "activa.ProfileFeatures", "profile id", Compact, 0, "features", "current features of every profile"},
+		{FeaturesTable, "activa.FeatureState", "profile id", Compact, 0, "features", "bounded state behind every profile's features"},
+		{FeaturesLoop, "activa.FeatureState", "survivor profile id", Delete, kafka.LoopRetention, "features", "state an absorbed profile hands to its survivor"},
 		{SegmentChanges, "activa.SegmentChange", "profile id", Delete, week, "segments", "tier, lifecycle and cluster changes"},
 		{SegmentModel, "activa.SegmentModel", "model name", Compact, 0, "segments", "published clustering model with centroids"},
 		{KpiActuals, "activa.KpiActual", "kpi|dimension|value|bucket start", Compact, 0, "kpi", "hourly actuals per KPI series"},

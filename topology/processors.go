@@ -96,6 +96,7 @@ func Processors() []Processor {
 			Name: "sessions", Doc: "cuts each profile's events into sessions and summarises the closed ones", Define: defineSessions,
 			Sweep: sessions.IdleVisitor, SweepEvery: 30 * time.Second,
 		},
+		{Name: "features", Doc: "folds each profile's events and sessions into bounded features, published on every change", Define: defineFeatures},
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 
 	"github.com/lovoo/goka"
 
+	"github.com/activa-dev/activa/processors/features"
 	"github.com/activa-dev/activa/processors/identity"
 	"github.com/activa-dev/activa/processors/sessions"
 	"github.com/activa-dev/activa/schemas"
@@ -90,4 +91,37 @@ func defineSessions(env Env) (*goka.GroupGraph, error) {
 		}
 	}
 	return sessions.Define(cfg)
+}
+
+// defineFeatures binds the features processor to the catalog.
+func defineFeatures(env Env) (*goka.GroupGraph, error) {
+	cat, c := env.Catalog, env.Codecs
+	h, err := env.Harness("features")
+	if err != nil {
+		return nil, err
+	}
+	cfg := features.DefaultConfig()
+	cfg.Group = goka.Group(cat.Name("features"))
+	cfg.Topics = features.Topics{
+		Input:    goka.Stream(cat.Name(EventsResolved)),
+		Sessions: goka.Stream(cat.Name(SessionsClosed)),
+		Merges:   goka.Stream(cat.Name(ProfileMerges)),
+		Features: goka.Stream(cat.Name(ProfileFeatures)),
+	}
+	cfg.Harness = h
+	if env.Registerer != nil {
+		cfg.Metrics = features.NewMetrics(env.Registerer)
+	}
+	var errs [5]error
+	cfg.Codecs.Resolved, errs[0] = Typed[schemas.ResolvedEvent](c, EventsResolved)
+	cfg.Codecs.Session, errs[1] = Typed[schemas.SessionSummary](c, SessionsClosed)
+	cfg.Codecs.Merge, errs[2] = Typed[schemas.ProfileMerge](c, ProfileMerges)
+	cfg.Codecs.Features, errs[3] = Typed[schemas.ProfileFeatures](c, ProfileFeatures)
+	cfg.Codecs.State, errs[4] = Typed[schemas.FeatureState](c, FeaturesTable)
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return features.Define(cfg)
 }

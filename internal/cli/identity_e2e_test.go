@@ -102,7 +102,8 @@ func (p *pipeline) replay(path string) replay.Stats {
 }
 
 // readAll reads a catalog topic whole, from its start to its end offsets
-// when called, decoding each record with the topic's codec.
+// when called, decoding each record with the topic's codec; a tombstone
+// comes as a nil value.
 func readAll[T any](p *pipeline, topic string, fn func(key string, v *T)) {
 	p.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
@@ -130,6 +131,10 @@ func readAll[T any](p *pipeline, topic string, fn func(key string, v *T)) {
 		}
 		fs.EachRecord(func(r *kgo.Record) {
 			n++
+			if r.Value == nil {
+				fn(string(r.Key), nil) // a tombstone
+				return
+			}
 			v, err := codec.DecodeTyped(r.Value)
 			if err != nil {
 				p.t.Fatalf("%s offset %d: %v", name, r.Offset, err)

@@ -1,0 +1,112 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/activa-dev/activa/loadtest/score"
+	"github.com/activa-dev/activa/processors/features"
+	"github.com/activa-dev/activa/schemas"
+	"github.com/activa-dev/activa/topology"
+)
+
+// settle waits until the pipeline has processed everything and, after the
+// idle timeout, has closed every session and folded it into the features.
+func (p *pipeline) settle(idle time.Duration) {
+	p.t.Helper()
+	groups := []string{p.c.cat.Name("identity"), p.c.cat.Name("sessions"), p.c.cat.Name("features")}
+	if err := waitCaughtUp(context.Background(), p.c, groups, 10*time.Minute); err != nil {
+		p.t.Fatal(err)
+	}
+	time.Sleep(idle + 2*time.Second)
+	if err := waitCaughtUp(context.Background(), p.c, groups, 10*time.Minute); err != nil {
+		p.t.Fatal(err)
+	}
+}
+
+// checkFeatures compares every profile's latest published features with a
+// batch recomputation from the events and sessions on the topics, both
+// followed through profile.merges to their survivor; an absorbed profile's
+// features must end in a tombstone. It returns the number of profiles
+// compared.
+func checkFeatures(t *testing.T, p *pipeline, what string) int {
+	t.Helper()
+	s := &score.Sessions{Survivor: map[string]string{}}
+	readAll(p, topology.ProfileMerges, func(_ string, m *schemas.ProfileMerge) { s.Survivor[m.Absorbed] = m.Survivor })
+	events := map[string][]schemas.Event{}
+	readAll(p, topology.EventsResolved, func(_ string, ev *schemas.ResolvedEvent) {
+		f := s.Final(ev.ProfileID)
+		events[f] = append(events[f], ev.Event)
+	})
+	sessions := map[string][]schemas.SessionSummary{}
+	readAll(p, topology.SessionsClosed, func(_ string, c *schemas.SessionSummary) {
+		f := s.Final(c.ProfileID)
+		sessions[f] = append(sessions[f], *c)
+	})
+	latest := map[string]*schemas.ProfileFeatures{}
+	versions := map[string]int64{}
+	readAll(p, topology.ProfileFeatures, func(key string, f *schemas.ProfileFeatures) {
+		if f != nil {
+			if f.Version <= versions[key] {
+				t.Errorf("%s: profile %s published version %d after %d", what, key, f.Version, versions[key])
+			}
+			versions[key] = f.Version
+		}
+		latest[key] = f
+	})
+	r := features.DefaultRules()
+	rules := score.FeatureRules{HalfLife: r.HalfLife, TopK: r.TopK, Weight: r.Weight, MaxDevices: r.MaxDevices}
+	bad := 0
+	for id, evs := range events {
+		got := latest[id]
+		if got == nil {
+			bad++
+			if bad <= 10 {
+				t.Errorf("%s: profile %s with %d events has no features", what, id, len(evs))
+			}
+			continue
+		}
+		if d := score.DiffFeatures(*got, score.BatchFeatures(rules, id, evs, sessions[id])); len(d) > 0 {
+			bad++
+			if bad <= 10 {
+				t.Errorf("%s: profile %s: %v", what, id, d)
+			}
+		}
+	}
+	for absorbed := range s.Survivor {
+		if f, ok := latest[absorbed]; ok && f != nil && s.Final(absorbed) != absorbed {
+			t.Errorf("%s: absorbed profile %s still has features (version %d)", what, absorbed, f.Version)
+		}
+	}
+	if bad > 0 {
+		t.Errorf("%s: %d of %d profiles differ from the batch recomputation", what, bad, len(events))
+	}
+	return len(events)
+}
+
+// TestFeaturesMatchBatch: after a replay of a generated population through
+// identity, sessions and features, every profile's features equal a batch
+// recomputation from its events and sessions; after the same input is
+// replayed a second time, they still do (nothing counted twice).
+// ACTIVA_E2E_PROFILES and ACTIVA_E2E_DAYS size the population (default
+// 1,000 persons over 3 days).
+func TestFeaturesMatchBatch(t *testing.T) {
+	profiles, days := envInt("ACTIVA_E2E_PROFILES", 1000), envInt("ACTIVA_E2E_DAYS", 3)
+	path, _ := population(t, profiles, days)
+	p := startPipelineB(t)
+	const idle = 20 * time.Second
+	p.c.s.SessionIdleTimeout, p.c.s.SweepEvery = idle, 500*time.Millisecond
+	p.start()
+	defer p.stop()
+	for i, what := range []string{"first replay", "second replay"} {
+		p.replay(path)
+		p.settle(idle)
+		n := checkFeatures(t, p, fmt.Sprintf("%s (%d persons, %d days)", what, profiles, days))
+		t.Logf("%s: %d profiles compared", what, n)
+		if i == 0 && t.Failed() {
+			return
+		}
+	}
+}

@@ -1,0 +1,200 @@
+package features_test
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/lovoo/goka/tester"
+
+	"github.com/activa-dev/activa/internal/harness/harnesstest"
+	"github.com/activa-dev/activa/processors/features"
+	"github.com/activa-dev/activa/schemas"
+	"github.com/activa-dev/activa/schemas/schematest"
+)
+
+type rig struct {
+	t      *testing.T
+	tt     *tester.Tester
+	codecs features.Codecs
+	out    *tester.QueueTracker
+	dlq    *tester.QueueTracker
+	base   time.Time
+	seq    int
+}
+
+func newRig(t *testing.T) *rig {
+	t.Helper()
+	rc := schematest.Registry(t)
+	c := features.Codecs{
+		Resolved: schematest.Register[schemas.ResolvedEvent](t, rc, "resolved-value", schemas.ResolvedEventRecord),
+		Session:  schematest.Register[schemas.SessionSummary](t, rc, "closed-value", schemas.SessionSummaryRecord),
+		Merge:    schematest.Register[schemas.ProfileMerge](t, rc, "merges-value", schemas.ProfileMergeRecord),
+		Features: schematest.Register[schemas.ProfileFeatures](t, rc, "features-value", schemas.ProfileFeaturesRecord),
+		State:    schematest.Register[schemas.FeatureState](t, rc, "features-table-value", schemas.FeatureStateRecord),
+	}
+	cfg := features.DefaultConfig()
+	cfg.Group = "features"
+	cfg.Topics = features.Topics{Input: "resolved", Sessions: "closed", Merges: "merges", Features: "features"}
+	cfg.Codecs = c
+	cfg.Harness = harnesstest.Harness(t, rc, "features")
+	cfg.Metrics = features.NewMetrics(nil)
+	g, err := features.Define(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tt, _ := harnesstest.Start(t, g)
+	return &rig{
+		t: t, tt: tt, codecs: c, out: tt.NewQueueTracker("features"), dlq: tt.NewQueueTracker(harnesstest.Deadletter),
+		base: time.Date(2026, 11, 2, 8, 0, 0, 0, time.UTC),
+	}
+}
+
+func (r *rig) event(profile, id string, at time.Duration, typ string, value float64) {
+	r.t.Helper()
+	ev := schemas.Event{EventID: id, TS: r.base.Add(at), Type: typ, Channel: "web", Category: "shoes", Value: value, IDs: schemas.IDs{Cookie: "c-" + profile}}
+	b, err := r.codecs.Resolved.Encode(&schemas.ResolvedEvent{ProfileID: profile, Event: ev})
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	r.tt.Consume("resolved", profile, b)
+}
+
+func (r *rig) session(profile, id string, dur time.Duration, abandoned bool) {
+	r.t.Helper()
+	b, err := r.codecs.Session.Encode(&schemas.SessionSummary{
+		ProfileID: profile, SessionID: id, DurationMS: dur.Milliseconds(), ClosedBy: "gap",
+		CountsByType: map[string]int64{"add_to_cart": 1}, CartAbandoned: abandoned,
+	})
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	r.tt.Consume("closed", profile, b)
+}
+
+func (r *rig) merge(absorbed, survivor string) {
+	r.t.Helper()
+	b, err := r.codecs.Merge.Encode(&schemas.ProfileMerge{Absorbed: absorbed, Survivor: survivor, TS: r.base})
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	r.tt.Consume("merges", absorbed, b)
+}
+
+// published returns the records published since the last call, by key in
+// order (nil for a tombstone).
+func (r *rig) published() map[string][]*schemas.ProfileFeatures {
+	out := map[string][]*schemas.ProfileFeatures{}
+	for {
+		k, b, ok := r.out.NextRaw()
+		if !ok {
+			return out
+		}
+		if b == nil {
+			out[k] = append(out[k], nil)
+			continue
+		}
+		f, err := r.codecs.Features.DecodeTyped(b)
+		if err != nil {
+			r.t.Fatal(err)
+		}
+		if f.ProfileID != k {
+			r.t.Fatalf("features of %s keyed %s", f.ProfileID, k)
+		}
+		out[k] = append(out[k], f)
+	}
+}
+
+func last(fs []*schemas.ProfileFeatures) *schemas.ProfileFeatures {
+	if len(fs) == 0 {
+		return nil
+	}
+	return fs[len(fs)-1]
+}
+
+func TestEveryChangeIsPublishedAndARedeliveryChangesNothing(t *testing.T) {
+	r := newRig(t)
+	r.event("p-1", "e-1", 0, "page_view", 0)
+	r.event("p-1", "e-2", time.Minute, "purchase", 59.9)
+	r.session("p-1", "s-1", 10*time.Minute, false)
+	got := r.published()["p-1"]
+	if len(got) != 3 {
+		t.Fatalf("%d records published, want 3", len(got))
+	}
+	f := last(got)
+	if f.Version != 3 || f.Orders != 1 || f.OnlineSpend != 59.9 || f.Sessions != 1 || f.MeanSessionDurationMS != 600_000 || f.LastEventID != "e-2" {
+		t.Fatalf("features %+v", f)
+	}
+	// The same event and session again, as after a crash of identity or
+	// sessions: nothing changes, nothing is published.
+	r.event("p-1", "e-2", time.Minute, "purchase", 59.9)
+	r.session("p-1", "s-1", 10*time.Minute, false)
+	if again := r.published(); len(again) != 0 {
+		t.Fatalf("a redelivery published %v", again)
+	}
+}
+
+func TestMergeFoldsTheAbsorbedProfileAndForwardsItsLateInput(t *testing.T) {
+	r := newRig(t)
+	r.event("p-old", "e-1", 0, "purchase", 10)
+	r.session("p-old", "s-1", time.Minute, true)
+	r.event("p-new", "e-2", time.Hour, "purchase", 20)
+	r.published()
+	r.merge("p-new", "p-old")
+	out := r.published()
+	if ts := out["p-new"]; len(ts) != 1 || ts[0] != nil {
+		t.Fatalf("absorbed profile published %v, want one tombstone", ts)
+	}
+	f := last(out["p-old"])
+	if f == nil || f.Orders != 2 || f.OnlineSpend != 30 || f.Sessions != 1 || f.CartAbandonRate != 1 || !f.LastSeen.Equal(r.base.Add(time.Hour)) {
+		t.Fatalf("survivor after the merge: %+v", f)
+	}
+	// Resolved to the absorbed profile before identity knew: forwarded.
+	r.event("p-new", "e-3", 2*time.Hour, "store_purchase", 5)
+	r.session("p-new", "s-2", time.Minute, false)
+	out = r.published()
+	if len(out["p-new"]) != 0 {
+		t.Fatalf("absorbed profile published again: %v", out["p-new"])
+	}
+	f = last(out["p-old"])
+	if f == nil || f.Orders != 3 || f.OfflineSpend != 5 || f.Sessions != 2 || f.CartAbandonRate != 0.5 {
+		t.Fatalf("survivor after forwarding: %+v", f)
+	}
+	// A replayed merge and a forwarded duplicate change nothing.
+	r.merge("p-new", "p-old")
+	r.event("p-new", "e-3", 2*time.Hour, "store_purchase", 5)
+	if out := r.published(); len(out) != 0 {
+		t.Fatalf("replays published %v", out)
+	}
+	// A chain: the survivor is absorbed in turn, and the first absorbed
+	// profile's input follows.
+	r.merge("p-old", "p-root")
+	r.event("p-new", "e-4", 3*time.Hour, "page_view", 0)
+	f = last(r.published()["p-root"])
+	if f == nil || f.Orders != 3 || f.LastEventID != "e-4" {
+		t.Fatalf("end of the chain: %+v", f)
+	}
+}
+
+func TestBadInputIsDeadLettered(t *testing.T) {
+	r := newRig(t)
+	r.tt.Consume("resolved", "p-1", []byte("not avro"))
+	r.event("p-1", "", 0, "page_view", 0)
+	r.session("p-1", "", time.Minute, false)
+	r.merge("p-1", "p-1")
+	var reasons []string
+	for {
+		_, v, ok := r.dlq.Next()
+		if !ok {
+			break
+		}
+		d := v.(*schemas.DeadLetter)
+		reasons = append(reasons, d.Reason)
+	}
+	if fmt.Sprint(reasons) != "[undecodable invalid invalid invalid]" {
+		t.Fatalf("dead letters %v", reasons)
+	}
+	if out := r.published(); len(out) != 0 {
+		t.Fatalf("bad input published %v", out)
+	}
+}
