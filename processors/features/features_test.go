@@ -20,7 +20,6 @@ type rig struct {
 	out    *tester.QueueTracker
 	dlq    *tester.QueueTracker
 	base   time.Time
-	seq    int
 }
 
 func newRig(t *testing.T) *rig {
