@@ -2,13 +2,13 @@ package sessions
 
 import (
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/lovoo/goka"
 	"github.com/lovoo/goka/codec"
 
 	"github.com/activa-dev/activa/internal/harness"
+	"github.com/activa-dev/activa/internal/watermark"
 	"github.com/activa-dev/activa/schemas"
 )
 
@@ -32,16 +32,7 @@ const (
 type proc struct {
 	cfg Config
 	h   *harness.Harness
-
-	mu      sync.Mutex
-	arrived map[int32]time.Time         // wall-clock time of the latest event, by input partition
-	sources map[int32]map[int32]*source // by input partition, then partition of events.raw
-}
-
-// source is what the processor knows of one partition of events.raw.
-type source struct {
-	maxTS   time.Time // latest event time seen
-	arrived time.Time // wall-clock time of the latest event
+	wm  *watermark.Tracker
 }
 
 // Define builds the sessions processor's group graph. It does no I/O.
@@ -49,7 +40,7 @@ func Define(cfg Config) (*goka.GroupGraph, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	p := &proc{cfg: cfg, h: cfg.Harness, arrived: map[int32]time.Time{}, sources: map[int32]map[int32]*source{}}
+	p := &proc{cfg: cfg, h: cfg.Harness, wm: watermark.New(cfg.SourcePartitions, cfg.Rules.Lateness, cfg.IdleTimeout)}
 	t := cfg.Topics
 	g := goka.DefineGroup(cfg.Group,
 		harness.RawInput(t.Input, harness.Handle(p.h, cfg.Codecs.Resolved, p.onEvent)),
@@ -78,7 +69,7 @@ func (p *proc) state(ctx goka.Context) *schemas.SessionState {
 func (p *proc) onEvent(ctx goka.Context, m harness.Msg[schemas.ResolvedEvent]) {
 	ev := &m.Value.Event
 	now := p.cfg.Now()
-	p.seen(ctx.Partition(), m.Value.SourcePartition, ev.TS, now)
+	p.wm.Seen(ctx.Partition(), m.Value.SourcePartition, ev.TS, now)
 	st := p.state(ctx)
 	if st.MergedInto != "" {
 		// Resolved before identity knew of the merge: the event is the
@@ -100,7 +91,7 @@ func (p *proc) onEvent(ctx goka.Context, m harness.Msg[schemas.ResolvedEvent]) {
 		return
 	}
 	st.Arrived = now.UTC().Truncate(time.Millisecond)
-	closed, _ := p.cfg.Rules.closeUpTo(st, p.watermark(ctx.Partition(), now), now)
+	closed, _ := p.cfg.Rules.closeUpTo(st, p.wm.Watermark(ctx.Partition(), now), now)
 	p.emit(ctx, closed, closedByGap)
 	ctx.SetValue(st)
 }
@@ -181,7 +172,7 @@ func (p *proc) onFold(ctx goka.Context, m harness.Msg[schemas.SessionState]) {
 		st.MaxTS = in.MaxTS
 	}
 	now := p.cfg.Now()
-	closed, _ := r.closeUpTo(st, p.watermark(ctx.Partition(), now), now)
+	closed, _ := r.closeUpTo(st, p.wm.Watermark(ctx.Partition(), now), now)
 	p.emit(ctx, closed, closedByGap)
 	ctx.SetValue(st)
 }
@@ -195,9 +186,9 @@ func (p *proc) onVisit(ctx goka.Context, _ any) {
 		return
 	}
 	now := p.cfg.Now()
-	wm := p.watermark(ctx.Partition(), now)
+	wm := p.wm.Watermark(ctx.Partition(), now)
 	r := p.cfg.Rules
-	if p.idle(ctx.Partition(), now) {
+	if p.wm.Idle(ctx.Partition(), now) {
 		wm, r.Grace = time.Unix(1<<40, 0), 0 // nothing arrives any more
 	}
 	closed, changed := r.closeUpTo(st, wm, now)
@@ -206,63 +197,4 @@ func (p *proc) onVisit(ctx goka.Context, _ any) {
 	}
 	p.emit(ctx, closed, closedByIdle)
 	ctx.SetValue(st)
-}
-
-// seen records an event read from input partition part, which identity
-// read from partition src of events.raw.
-func (p *proc) seen(part, src int32, ts, now time.Time) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.arrived[part] = now
-	srcs := p.sources[part]
-	if srcs == nil {
-		srcs = map[int32]*source{}
-		p.sources[part] = srcs
-	}
-	s := srcs[src]
-	if s == nil {
-		s = &source{}
-		srcs[src] = s
-	}
-	if ts.After(s.maxTS) {
-		s.maxTS = ts
-	}
-	s.arrived = now
-}
-
-// watermark is the event-time watermark of input partition part: the
-// latest event time it received from the slowest partition of events.raw,
-// less the lateness. Events of one profile come from every partition of
-// events.raw, through identity, and both those and the input partitions
-// progress at their own pace; until part has received events of every
-// partition of events.raw, its watermark is unknown (zero) and nothing
-// closes by it. A source that sent nothing for the idle timeout does not
-// count.
-func (p *proc) watermark(part int32, now time.Time) time.Time {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	var low time.Time
-	n := 0
-	for _, s := range p.sources[part] {
-		n++
-		if now.Sub(s.arrived) >= p.cfg.IdleTimeout {
-			continue
-		}
-		if low.IsZero() || s.maxTS.Before(low) {
-			low = s.maxTS
-		}
-	}
-	if n < p.cfg.SourcePartitions || low.IsZero() {
-		return time.Time{}
-	}
-	return low.Add(-p.cfg.Rules.Lateness)
-}
-
-// idle reports whether input partition part has received nothing for the
-// idle timeout: then every open session on it may close.
-func (p *proc) idle(part int32, now time.Time) bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	at, ok := p.arrived[part]
-	return ok && now.Sub(at) >= p.cfg.IdleTimeout
 }
