@@ -419,3 +419,48 @@ type ConsentMark struct {
 	TS      time.Time `avro:"ts" json:"ts"`
 	EventID string    `avro:"event_id" json:"event_id"`
 }
+
+// TriggerStateRecord is the record of the triggers processor's table and
+// loopback.
+const TriggerStateRecord = "activa.TriggerState"
+
+// TriggerState is the activa.TriggerState record: cart lines, purchases
+// and forms of one profile that wait for event time.
+type TriggerState struct {
+	Pending     []CartEvent   `avro:"pending" json:"pending,omitempty"`
+	ClosedUntil time.Time     `avro:"closed_until" json:"closed_until"`
+	Horizon     time.Time     `avro:"horizon" json:"horizon"`
+	HorizonSeen time.Time     `avro:"horizon_seen" json:"horizon_seen"`
+	Forms       []PendingForm `avro:"forms" json:"forms,omitempty"`
+	Marks       []FormMark    `avro:"marks" json:"marks,omitempty"`
+	Fired       []string      `avro:"fired" json:"fired,omitempty"`
+	Recent      []string      `avro:"recent" json:"recent,omitempty"`
+	MergedInto  string        `avro:"merged_into" json:"merged_into,omitempty"`
+}
+
+// CartEvent is the activa.CartEvent record: a cart event not decided yet.
+type CartEvent struct {
+	EventID   string    `avro:"event_id" json:"event_id"`
+	TS        time.Time `avro:"ts" json:"ts"`
+	Type      string    `avro:"type" json:"type"`
+	ProductID string    `avro:"product_id" json:"product_id"`
+	Value     float64   `avro:"value" json:"value"`
+	Channel   string    `avro:"channel" json:"channel"`
+}
+
+// PendingForm is the activa.PendingForm record: a started form not decided
+// yet.
+type PendingForm struct {
+	FormID  string    `avro:"form_id" json:"form_id"`
+	EventID string    `avro:"event_id" json:"event_id"`
+	TS      time.Time `avro:"ts" json:"ts"`
+	Channel string    `avro:"channel" json:"channel"`
+}
+
+// FormMark is the activa.FormMark record: a form submit or abandon.
+type FormMark struct {
+	FormID  string    `avro:"form_id" json:"form_id"`
+	Kind    string    `avro:"kind" json:"kind"`
+	EventID string    `avro:"event_id" json:"event_id"`
+	TS      time.Time `avro:"ts" json:"ts"`
+}

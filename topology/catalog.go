@@ -36,6 +36,8 @@ const (
 	SessionsLoop    = "sessions-loop"
 	FeaturesTable   = "features-table"
 	FeaturesLoop    = "features-loop"
+	TriggersTable   = "triggers-table"
+	TriggersLoop    = "triggers-loop"
 )
 
 // Writers that are not goka processors.
@@ -87,6 +89,8 @@ func Topics() []Topic {
 		{KpiForecasts, "activa.KpiForecast", "kpi|dimension|value|period start", Compact, 0, WriterPlan, "plan values from finance or BI"},
 		{KpiAlerts, "activa.KpiAlert", "kpi|dimension|value|rule", Delete, 30 * 24 * time.Hour, "kpi", "forecast-versus-actual alerts and resolves"},
 		{Triggers, "activa.Trigger", "profile id", Delete, week, "triggers", "abandonment and churn-risk triggers"},
+		{TriggersTable, "activa.TriggerState", "profile id", Compact, 0, "triggers", "carts and forms waiting for event time to decide a trigger"},
+		{TriggersLoop, "activa.TriggerState", "survivor profile id", Delete, kafka.LoopRetention, "triggers", "pending carts and forms an absorbed profile hands to its survivor"},
 		{Deadletter, "activa.DeadLetter", "original key, or source:line for file input", Delete, 30 * 24 * time.Hour, WriterAny, "input a stage refused, with the reason"},
 		{Deliveries, "activa.Delivery", "idempotency key", Delete, 30 * 24 * time.Hour, WriterConnect, "outcome of every activation delivery"},
 		{Erasures, "activa.ErasureConfirmation", "profile id", Delete, -1, WriterAny, "confirmations of executed erasure requests"},

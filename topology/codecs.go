@@ -51,6 +51,8 @@ func register(ctx context.Context, reg schemas.Registrar, subject, record string
 		return schemas.Register[schemas.IdentityCommand](ctx, reg, subject, record)
 	case schemas.ErasureConfirmationRecord:
 		return schemas.Register[schemas.ErasureConfirmation](ctx, reg, subject, record)
+	case schemas.TriggerStateRecord:
+		return schemas.Register[schemas.TriggerState](ctx, reg, subject, record)
 	case schemas.FeatureStateRecord:
 		return schemas.Register[schemas.FeatureState](ctx, reg, subject, record)
 	case schemas.SessionStateRecord:

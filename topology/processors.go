@@ -11,6 +11,7 @@ import (
 	"github.com/activa-dev/activa/internal/deadletter"
 	"github.com/activa-dev/activa/internal/harness"
 	"github.com/activa-dev/activa/processors/sessions"
+	"github.com/activa-dev/activa/processors/triggers"
 	"github.com/activa-dev/activa/schemas"
 )
 
@@ -50,6 +51,12 @@ type Tuning struct {
 	SessionIdleTimeout time.Duration
 	// SweepEvery is the period of the sweeps of idle keys.
 	SweepEvery time.Duration
+	// CartDelay is how long (event time) after a cart's last line a
+	// purchase saves it from a cart_abandoned trigger.
+	CartDelay time.Duration
+	// FormDelay is how long (event time) after a form_start a form_submit
+	// saves it from a form_abandoned trigger.
+	FormDelay time.Duration
 }
 
 // Every returns the sweep period of p under t.
@@ -95,6 +102,10 @@ func Processors() []Processor {
 		{
 			Name: "sessions", Doc: "cuts each profile's events into sessions and summarises the closed ones", Define: defineSessions,
 			Sweep: sessions.IdleVisitor, SweepEvery: 30 * time.Second,
+		},
+		{
+			Name: "triggers", Doc: "fires cart and form abandonment and churn-risk triggers, once each", Define: defineTriggers,
+			Sweep: triggers.DueVisitor, SweepEvery: 30 * time.Second,
 		},
 		{Name: "features", Doc: "folds each profile's events and sessions into bounded features, published on every change", Define: defineFeatures},
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/activa-dev/activa/processors/features"
 	"github.com/activa-dev/activa/processors/identity"
 	"github.com/activa-dev/activa/processors/sessions"
+	"github.com/activa-dev/activa/processors/triggers"
 	"github.com/activa-dev/activa/schemas"
 )
 
@@ -124,4 +125,54 @@ func defineFeatures(env Env) (*goka.GroupGraph, error) {
 		}
 	}
 	return features.Define(cfg)
+}
+
+// defineTriggers binds the triggers processor to the catalog; it shares
+// the lateness, grace and idle timeout of sessions.
+func defineTriggers(env Env) (*goka.GroupGraph, error) {
+	cat, c := env.Catalog, env.Codecs
+	h, err := env.Harness("triggers")
+	if err != nil {
+		return nil, err
+	}
+	cfg := triggers.DefaultConfig()
+	cfg.Group = goka.Group(cat.Name("triggers"))
+	cfg.Topics = triggers.Topics{
+		Input:    goka.Stream(cat.Name(EventsResolved)),
+		Merges:   goka.Stream(cat.Name(ProfileMerges)),
+		Changes:  goka.Stream(cat.Name(SegmentChanges)),
+		Triggers: goka.Stream(cat.Name(Triggers)),
+	}
+	cfg.Harness = h
+	cfg.SourcePartitions = int(cat.Partitions)
+	if env.Registerer != nil {
+		cfg.Metrics = triggers.NewMetrics(env.Registerer)
+	}
+	t := env.Tuning
+	for _, o := range []struct {
+		set *time.Duration
+		to  time.Duration
+	}{
+		{&cfg.Rules.CartDelay, t.CartDelay},
+		{&cfg.Rules.FormDelay, t.FormDelay},
+		{&cfg.Lateness, t.SessionLateness},
+		{&cfg.Rules.Grace, t.SessionGrace},
+		{&cfg.IdleTimeout, t.SessionIdleTimeout},
+	} {
+		if o.to > 0 {
+			*o.set = o.to
+		}
+	}
+	var errs [5]error
+	cfg.Codecs.Resolved, errs[0] = Typed[schemas.ResolvedEvent](c, EventsResolved)
+	cfg.Codecs.Merge, errs[1] = Typed[schemas.ProfileMerge](c, ProfileMerges)
+	cfg.Codecs.Change, errs[2] = Typed[schemas.SegmentChange](c, SegmentChanges)
+	cfg.Codecs.Trigger, errs[3] = Typed[schemas.Trigger](c, Triggers)
+	cfg.Codecs.State, errs[4] = Typed[schemas.TriggerState](c, TriggersTable)
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return triggers.Define(cfg)
 }

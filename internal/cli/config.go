@@ -56,6 +56,8 @@ type Settings struct {
 	SessionGrace       time.Duration `koanf:"session-grace"`
 	SessionIdleTimeout time.Duration `koanf:"session-idle-timeout"`
 	SweepEvery         time.Duration `koanf:"sweep-every"`
+	CartDelay          time.Duration `koanf:"cart-delay"`
+	FormDelay          time.Duration `koanf:"form-delay"`
 }
 
 // addProcessorFlags declares the processors' tuning flags on fs.
@@ -65,6 +67,8 @@ func addProcessorFlags(fs *pflag.FlagSet) {
 	fs.Duration("session-grace", time.Minute, "wall-clock time a session stays open after the watermark passed it")
 	fs.Duration("session-idle-timeout", 10*time.Minute, "wall-clock time without any input after which every open session closes")
 	fs.Duration("sweep-every", 30*time.Second, "period of the sweeps that act on idle keys (goka has no timers)")
+	fs.Duration("cart-delay", 30*time.Minute, "event time after a cart's last add_to_cart within which a purchase saves it from a cart_abandoned trigger")
+	fs.Duration("form-delay", 30*time.Minute, "event time after a form_start within which a form_submit saves it from a form_abandoned trigger")
 }
 
 // Tuning returns the processors' tuning; zero values keep each
@@ -72,7 +76,7 @@ func addProcessorFlags(fs *pflag.FlagSet) {
 func (s Settings) Tuning() topology.Tuning {
 	return topology.Tuning{
 		SessionGap: s.SessionGap, SessionLateness: s.SessionLateness, SessionGrace: s.SessionGrace,
-		SessionIdleTimeout: s.SessionIdleTimeout, SweepEvery: s.SweepEvery,
+		SessionIdleTimeout: s.SessionIdleTimeout, SweepEvery: s.SweepEvery, CartDelay: s.CartDelay, FormDelay: s.FormDelay,
 	}
 }
 
