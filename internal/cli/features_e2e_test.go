@@ -16,7 +16,10 @@ import (
 // idle timeout, has closed every session and folded it into the features.
 func (p *pipeline) settle(idle time.Duration) {
 	p.t.Helper()
-	groups := []string{p.c.cat.Name("identity"), p.c.cat.Name("sessions"), p.c.cat.Name("features")}
+	var groups []string
+	for _, pr := range topology.Processors() {
+		groups = append(groups, p.c.cat.Name(pr.Name))
+	}
 	if err := waitCaughtUp(context.Background(), p.c, groups, 10*time.Minute); err != nil {
 		p.t.Fatal(err)
 	}
@@ -86,15 +89,17 @@ func checkFeatures(t *testing.T, p *pipeline, what string) int {
 	return len(events)
 }
 
-// TestFeaturesMatchBatch: after a replay of a generated population through
-// identity, sessions and features, every profile's features equal a batch
-// recomputation from its events and sessions; after the same input is
-// replayed a second time, they still do (nothing counted twice).
+// TestFeaturesAndTriggers: after a replay of a generated population
+// through the pipeline, every profile's features equal a batch
+// recomputation from its events and sessions, and the abandonment
+// triggers are those of the generator's truth; after the same input is
+// replayed a second time, both still hold (nothing counted or fired
+// twice).
 // ACTIVA_E2E_PROFILES and ACTIVA_E2E_DAYS size the population (default
 // 1,000 persons over 3 days).
-func TestFeaturesMatchBatch(t *testing.T) {
+func TestFeaturesAndTriggers(t *testing.T) {
 	profiles, days := envInt("ACTIVA_E2E_PROFILES", 1000), envInt("ACTIVA_E2E_DAYS", 3)
-	path, _ := population(t, profiles, days)
+	path, truth := population(t, profiles, days)
 	p := startPipelineB(t)
 	const idle = 20 * time.Second
 	p.c.s.SessionIdleTimeout, p.c.s.SweepEvery = idle, 500*time.Millisecond
@@ -105,6 +110,7 @@ func TestFeaturesMatchBatch(t *testing.T) {
 		p.settle(idle)
 		n := checkFeatures(t, p, fmt.Sprintf("%s (%d persons, %d days)", what, profiles, days))
 		t.Logf("%s: %d profiles compared", what, n)
+		checkTriggers(t, p, truth, what)
 		if i == 0 && t.Failed() {
 			return
 		}

@@ -1,0 +1,135 @@
+package cli
+
+import (
+	"testing"
+
+	"github.com/activa-dev/activa/loadtest/gen"
+	"github.com/activa-dev/activa/processors/triggers"
+	"github.com/activa-dev/activa/schemas"
+	"github.com/activa-dev/activa/topology"
+)
+
+// triggerScore is how the abandonment triggers of a run compare with the
+// visits of the generator's truth.
+type triggerScore struct {
+	carts, forms          int // abandoned in the truth
+	cartHits, formHits    int // matched by exactly one trigger
+	cartTwice, formTwice  int // matched by more than one
+	boughtFired           int // cart triggers on a visit that purchased
+	unmatched, ambiguous  int // triggers on no abandoned visit; of events owned by several persons
+	fired, distinctFiring int
+}
+
+// checkTriggers matches every cart and form trigger to the truth's visit
+// its causing event belongs to (the person owning the event's identifiers,
+// the visit spanning its time): each abandoned cart and form of the truth
+// must have exactly one trigger, and no visit that purchased a cart.
+func checkTriggers(t *testing.T, p *pipeline, truth *gen.Truth, what string) triggerScore {
+	t.Helper()
+	events := map[string]schemas.Event{}
+	readAll(p, topology.EventsResolved, func(_ string, ev *schemas.ResolvedEvent) { events[ev.Event.EventID] = ev.Event })
+	person := map[string]int{}
+	for i, ps := range truth.Persons {
+		person[ps.ID] = i
+	}
+	// owner returns the one person owning every identifier of e, or -1.
+	owner := func(e schemas.Event) int {
+		var cands map[string]bool
+		for _, id := range []string{"cookie:" + e.IDs.Cookie, "device:" + e.IDs.Device, "customer:" + e.IDs.Customer} {
+			os, ok := truth.IdentifierOwner[id]
+			if !ok {
+				continue
+			}
+			next := map[string]bool{}
+			for _, o := range os {
+				if cands == nil || cands[o] {
+					next[o] = true
+				}
+			}
+			cands = next
+		}
+		if len(cands) != 1 {
+			return -1
+		}
+		for o := range cands {
+			return person[o]
+		}
+		return -1
+	}
+	type visit struct{ person, index int }
+	hits := map[visit]int{}
+	formHits := map[visit]int{}
+	var s triggerScore
+	ids := map[string]bool{}
+	readAll(p, topology.Triggers, func(_ string, tr *schemas.Trigger) {
+		s.fired++
+		if ids[tr.TriggerID] {
+			t.Errorf("%s: trigger %s (%s, cause %s) fired twice", what, tr.TriggerID, tr.Kind, tr.CauseEventID)
+		}
+		ids[tr.TriggerID] = true
+		e, ok := events[tr.CauseEventID]
+		if !ok {
+			t.Errorf("%s: trigger %s caused by unknown event %q", what, tr.TriggerID, tr.CauseEventID)
+			return
+		}
+		who := owner(e)
+		if who < 0 {
+			s.ambiguous++
+			return
+		}
+		ts := e.TS.UTC()
+		for i, v := range truth.Persons[who].Sessions {
+			if ts.Before(v.Start) || ts.After(v.End) {
+				continue
+			}
+			switch tr.Kind {
+			case triggers.KindCart:
+				if v.Purchased {
+					s.boughtFired++
+				}
+				hits[visit{who, i}]++
+			case triggers.KindForm:
+				formHits[visit{who, i}]++
+			}
+			return
+		}
+		s.unmatched++
+	})
+	s.distinctFiring = len(ids)
+	for i, ps := range truth.Persons {
+		for j, v := range ps.Sessions {
+			k := visit{i, j}
+			if v.CartAbandoned {
+				s.carts++
+				switch n := hits[k]; {
+				case n == 1:
+					s.cartHits++
+				case n > 1:
+					s.cartTwice++
+				}
+			} else if hits[k] > 0 && !v.Purchased {
+				s.unmatched += hits[k]
+			}
+			if v.FormAbandoned {
+				s.forms++
+				switch n := formHits[k]; {
+				case n == 1:
+					s.formHits++
+				case n > 1:
+					s.formTwice++
+				}
+			} else if formHits[k] > 0 {
+				s.unmatched += formHits[k]
+			}
+		}
+	}
+	t.Logf("%s: triggers %+v", what, s)
+	if s.cartHits != s.carts || s.cartTwice > 0 || s.boughtFired > 0 || s.formHits != s.forms || s.formTwice > 0 || s.unmatched > 0 {
+		t.Errorf("%s: %d of %d abandoned carts fired once (%d twice), %d carts fired though bought, %d of %d abandoned forms fired once (%d twice), %d triggers on no abandoned visit",
+			what, s.cartHits, s.carts, s.cartTwice, s.boughtFired, s.formHits, s.forms, s.formTwice, s.unmatched)
+	}
+	if s.ambiguous > s.fired/100 {
+		t.Errorf("%s: %d of %d triggers caused by events of shared identifiers", what, s.ambiguous, s.fired)
+	}
+	return s
+}
