@@ -34,11 +34,12 @@ type Rules struct {
 }
 
 // DefaultRules returns the default rules: a 14-day half-life, the top 5 of
-// at most 32 categories, 64 devices, 64 recent ids, and views weighing 1,
-// cart events 3 and orders 5.
+// at most 32 categories, 64 devices, 16 recent ids (a redelivery at the
+// same offset is caught by its offset), and views weighing 1, cart events
+// 3 and orders 5.
 func DefaultRules() Rules {
 	return Rules{
-		HalfLife: 14 * 24 * time.Hour, TopK: 5, MaxCategories: 32, MaxDevices: 64, Recent: 64,
+		HalfLife: 14 * 24 * time.Hour, TopK: 5, MaxCategories: 32, MaxDevices: 64, Recent: 16,
 		Weights: map[string]float64{"add_to_cart": 3, "remove_from_cart": 1, "checkout_start": 3, "purchase": 5, "store_purchase": 5},
 	}
 }
