@@ -428,6 +428,7 @@ const TriggerStateRecord = "activa.TriggerState"
 // and forms of one profile that wait for event time.
 type TriggerState struct {
 	Pending     []CartEvent   `avro:"pending" json:"pending,omitempty"`
+	Purchases   []time.Time   `avro:"purchases" json:"purchases,omitempty"`
 	ClosedUntil time.Time     `avro:"closed_until" json:"closed_until"`
 	Horizon     time.Time     `avro:"horizon" json:"horizon"`
 	HorizonSeen time.Time     `avro:"horizon_seen" json:"horizon_seen"`

@@ -74,6 +74,7 @@ var recordCases = map[string]recordCase{
 	}}}}}),
 	TriggerStateRecord: caseOf(TriggerState{
 		Pending:     []CartEvent{{EventID: "e-1", TS: ms(1_793_613_600_000), Type: "add_to_cart", ProductID: "p-1", Value: 39.8, Channel: "web"}},
+		Purchases:   []time.Time{ms(1_793_613_000_000)},
 		ClosedUntil: ms(1_793_612_000_000), Horizon: ms(1_793_613_000_000), HorizonSeen: ms(1_795_000_000_000),
 		Forms: []PendingForm{{FormID: "newsletter", EventID: "e-2", TS: ms(1_793_613_700_000), Channel: "app"}},
 		Marks: []FormMark{{FormID: "newsletter", Kind: "form_submit", EventID: "e-3", TS: ms(1_793_613_800_000)}},

@@ -16,7 +16,7 @@ type triggerScore struct {
 	cartHits, formHits    int // matched by exactly one trigger
 	cartTwice, formTwice  int // matched by more than one
 	boughtFired           int // cart triggers on a visit that purchased
-	unmatched, ambiguous  int // triggers on no abandoned visit; of events owned by several persons
+	unmatched, ambiguous  int // triggers on no abandoned visit; on visits of several persons at once
 	fired, distinctFiring int
 }
 
@@ -32,8 +32,8 @@ func checkTriggers(t *testing.T, p *pipeline, truth *gen.Truth, what string) tri
 	for i, ps := range truth.Persons {
 		person[ps.ID] = i
 	}
-	// owner returns the one person owning every identifier of e, or -1.
-	owner := func(e schemas.Event) int {
+	// owners returns the persons owning every identifier of e.
+	owners := func(e schemas.Event) []int {
 		var cands map[string]bool
 		for _, id := range []string{"cookie:" + e.IDs.Cookie, "device:" + e.IDs.Device, "customer:" + e.IDs.Customer} {
 			os, ok := truth.IdentifierOwner[id]
@@ -48,13 +48,11 @@ func checkTriggers(t *testing.T, p *pipeline, truth *gen.Truth, what string) tri
 			}
 			cands = next
 		}
-		if len(cands) != 1 {
-			return -1
-		}
+		var out []int
 		for o := range cands {
-			return person[o]
+			out = append(out, person[o])
 		}
-		return -1
+		return out
 	}
 	type visit struct{ person, index int }
 	hits := map[visit]int{}
@@ -72,24 +70,31 @@ func checkTriggers(t *testing.T, p *pipeline, truth *gen.Truth, what string) tri
 			t.Errorf("%s: trigger %s caused by unknown event %q", what, tr.TriggerID, tr.CauseEventID)
 			return
 		}
-		who := owner(e)
-		if who < 0 {
+		// The visit of the event: of its owner, or of the one owner (of a
+		// shared device) with a visit at that time.
+		ts := e.TS.UTC()
+		var found []visit
+		for _, who := range owners(e) {
+			for i, v := range truth.Persons[who].Sessions {
+				if !ts.Before(v.Start) && !ts.After(v.End) {
+					found = append(found, visit{who, i})
+				}
+			}
+		}
+		switch {
+		case len(found) > 1:
 			s.ambiguous++
 			return
-		}
-		ts := e.TS.UTC()
-		for i, v := range truth.Persons[who].Sessions {
-			if ts.Before(v.Start) || ts.After(v.End) {
-				continue
-			}
+		case len(found) == 1:
+			k := found[0]
 			switch tr.Kind {
 			case triggers.KindCart:
-				if v.Purchased {
+				if truth.Persons[k.person].Sessions[k.index].Purchased {
 					s.boughtFired++
 				}
-				hits[visit{who, i}]++
+				hits[k]++
 			case triggers.KindForm:
-				formHits[visit{who, i}]++
+				formHits[k]++
 			}
 			return
 		}

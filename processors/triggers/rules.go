@@ -88,12 +88,13 @@ func (r Rules) apply(st *schemas.TriggerState, ev *schemas.Event, fired func(*sc
 	ts := ev.TS.UTC()
 	v := Applied
 	switch ev.Type {
-	case "add_to_cart", "remove_from_cart", "purchase", "store_purchase":
+	case "purchase", "store_purchase":
+		i, ok := slices.BinarySearchFunc(st.Purchases, ts, time.Time.Compare)
+		if !ok {
+			st.Purchases = keep(slices.Insert(st.Purchases, i, ts), r.Keep)
+		}
+	case "add_to_cart", "remove_from_cart":
 		if !ts.After(st.ClosedUntil) {
-			if ev.Type == "purchase" || ev.Type == "store_purchase" {
-				v = Ignored // decides nothing any more
-				break
-			}
 			return TooLate
 		}
 		if len(st.Pending) >= r.MaxItems {
@@ -221,32 +222,36 @@ func (r Rules) decide(profile string, st *schemas.TriggerState, wm, now time.Tim
 		r.fire(st, t, fired)
 	}
 	var cart []schemas.CartEvent
-	n := 0
+	n, pi := 0, 0
 	for _, e := range st.Pending {
 		if e.TS.After(h) {
 			break
 		}
 		n++
+		// The purchases up to this line empty the cart first.
+		for ; pi < len(st.Purchases) && st.Purchases[pi].Before(e.TS); pi++ {
+			cart = r.purchase(profile, st, cart, st.Purchases[pi], fired)
+		}
 		if len(cart) > 0 && e.TS.After(cart[len(cart)-1].TS.Add(r.CartDelay)) {
 			r.abandon(profile, st, cart, fired)
 			cart = nil
 		}
-		switch e.Type {
-		case "add_to_cart":
+		if e.Type == "add_to_cart" {
 			cart = append(cart, e)
-		case "remove_from_cart":
+		} else {
 			for i := len(cart) - 1; i >= 0; i-- {
 				if cart[i].ProductID == e.ProductID {
 					cart = slices.Delete(cart, i, i+1)
 					break
 				}
 			}
-		default: // a purchase
-			cart = nil
 		}
 		if e.TS.After(st.ClosedUntil) {
 			st.ClosedUntil = e.TS
 		}
+	}
+	for ; len(cart) > 0 && pi < len(st.Purchases) && !st.Purchases[pi].After(h); pi++ {
+		cart = r.purchase(profile, st, cart, st.Purchases[pi], fired)
 	}
 	if n == 0 {
 		return
@@ -256,6 +261,15 @@ func (r Rules) decide(profile string, st *schemas.TriggerState, wm, now time.Tim
 		cart = nil
 	}
 	st.Pending = append(cart, st.Pending[n:]...)
+}
+
+// purchase applies a purchase at p to the cart being walked: a cart whose
+// delay ended before p was abandoned; any other is bought.
+func (r Rules) purchase(profile string, st *schemas.TriggerState, cart []schemas.CartEvent, p time.Time, fired func(*schemas.Trigger)) []schemas.CartEvent {
+	if len(cart) > 0 && p.After(cart[len(cart)-1].TS.Add(r.CartDelay)) {
+		r.abandon(profile, st, cart, fired)
+	}
+	return nil
 }
 
 // abandon fires the trigger of an abandoned cart.
@@ -290,6 +304,11 @@ func (r Rules) fold(st, src *schemas.TriggerState) {
 	}
 	for _, e := range src.Pending {
 		insert(st, e)
+	}
+	for _, p := range src.Purchases {
+		if i, ok := slices.BinarySearchFunc(st.Purchases, p, time.Time.Compare); !ok {
+			st.Purchases = keep(slices.Insert(st.Purchases, i, p), r.Keep)
+		}
 	}
 	for _, f := range src.Forms {
 		if r.markFor(st, f) == nil && !slices.ContainsFunc(st.Forms, func(x schemas.PendingForm) bool { return x.EventID == f.EventID }) {

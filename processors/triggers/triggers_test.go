@@ -255,3 +255,25 @@ func TestIdlePartitionDecidesEverything(t *testing.T) {
 		t.Fatalf("%d triggers after the idle timeout, want 1", len(got))
 	}
 }
+
+func TestACartHandedOverAfterItsPurchaseWasDecidedIsBought(t *testing.T) {
+	r := newRig(t)
+	// Anonymous cart, then a login at checkout: the purchase resolves to
+	// the customer's profile, and the merge of the anonymous one arrives
+	// after the survivor has decided past the purchase.
+	r.send("p-anon", 0, "add_to_cart", "p-10", 20, nil)
+	r.send("p-cust", 2*time.Minute, "purchase", "", 20, nil)
+	r.tick(3 * time.Hour)
+	r.send("p-cust", 3*time.Hour, "add_to_cart", "p-11", 1, nil) // decides up to 2h55
+	r.send("p-cust", 3*time.Hour+time.Minute, "purchase", "", 1, nil)
+	b, err := r.codecs.Merge.Encode(&schemas.ProfileMerge{Absorbed: "p-anon", Survivor: "p-cust", TS: r.base})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.tt.Consume("merges", "p-anon", b)
+	r.tick(6 * time.Hour)
+	r.proc.VisitAll(t.Context(), triggers.DueVisitor, nil)
+	if got := r.fired(); len(got) != 0 {
+		t.Fatalf("a bought cart fired: %+v", got)
+	}
+}
