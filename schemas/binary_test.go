@@ -144,10 +144,45 @@ func randRecords(r *rand.Rand) []struct {
 		PurchaseValue: r.NormFloat64(), CartAbandoned: r.IntN(2) == 0, FormAbandoned: r.IntN(2) == 0, Channel: randString(r),
 		Device: randString(r), EntryPage: randString(r), ExitPage: randString(r), ClosedBy: randString(r), LastEventID: randString(r),
 	}
+	fs := &FeatureState{
+		FirstSeen: msOrZero(randTime(r)), LastSeen: msOrZero(randTime(r)), Events: r.Int64(), LastOrderTS: msOrZero(randTime(r)),
+		Orders: r.Int64() - 1<<62, OnlineMicros: r.Int64(), OfflineMicros: r.Int64() - 1<<62,
+		Sessions: r.Int64(), SessionMS: r.Int64(), CartSessions: r.Int64(), CartAbandoned: r.Int64(), FormSessions: r.Int64(),
+		FormAbandoned: r.Int64(), ScrollSessions: r.Int64(), ScrollSum: r.Int64(), DwellPages: r.Int64(), DwellMS: r.Int64(),
+		Web: r.Int64(), App: r.Int64(), Store: r.Int64(), Other: r.Int64() - 1<<62,
+		Devices: randStrings(r), Recent: randStrings(r), MergedInto: randString(r), Version: r.Int64(), LastEventID: randString(r),
+	}
+	for range r.IntN(3) {
+		fs.Days = append(fs.Days, DayBucket{Day: r.Int32() - 1<<30, Orders: r.Int64(), Micros: r.Int64() - 1<<62})
+		fs.Categories = append(fs.Categories, CategoryScore{Category: randString(r), Score: r.NormFloat64()})
+		fs.Consent = append(fs.Consent, ConsentMark{Purpose: randString(r), Granted: r.IntN(2) == 0, TS: msOrZero(randTime(r)), EventID: randString(r)})
+	}
+	if r.IntN(2) == 0 {
+		fs.Offsets = map[string]int64{randString(r): r.Int64() - 1<<62} // one key: goavro writes maps in random order
+	}
+	pf := &ProfileFeatures{
+		ProfileID: randString(r), RecencyDays: r.NormFloat64(), LastOrderTS: msOrZero(randTime(r)),
+		Frequency7d: r.Int64(), Frequency30d: r.Int64(), Frequency90d: r.Int64() - 1<<62,
+		Monetary7d: r.NormFloat64(), Monetary30d: r.NormFloat64(), Monetary90d: r.NormFloat64(), AvgTicket: r.NormFloat64(),
+		Orders: r.Int64(), Sessions: r.Int64(), MeanSessionDurationMS: r.NormFloat64(),
+		CartAbandonRate: r.Float64(), FormAbandonRate: r.Float64(), MeanScrollPct: r.Float64(), MeanDwellMSPerPage: r.Float64(),
+		Channels:    ChannelMix{Web: r.Int64(), App: r.Int64(), Store: r.Int64(), Other: r.Int64()},
+		OnlineSpend: r.NormFloat64(), OfflineSpend: r.NormFloat64(), Devices: r.Int32() - 1<<30,
+		Consent:   Consent{Email: r.IntN(2) == 0, SMS: r.IntN(2) == 0, Push: r.IntN(2) == 0, Ads: r.IntN(2) == 0, Analytics: r.IntN(2) == 0},
+		FirstSeen: msOrZero(randTime(r)), LastSeen: msOrZero(randTime(r)), LastEventID: randString(r), Version: r.Int64(), UpdatedTS: msOrZero(randTime(r)),
+	}
+	for range r.IntN(3) {
+		pf.Categories = append(pf.Categories, CategoryAffinity{Category: randString(r), Score: r.NormFloat64()})
+	}
+	if r.IntN(2) == 0 {
+		pf.Consent.Updated = map[string]time.Time{randString(r): ms(randTime(r) | 1)}
+	}
 	return []struct {
 		record string
 		v      binaryCodec
 	}{
+		{FeatureStateRecord, fs},
+		{ProfileFeaturesRecord, pf},
 		{EventRecord, ev},
 		{IdentityNodeRecord, node},
 		{IdentityCommandRecord, cmd},
@@ -216,6 +251,8 @@ func FuzzBinaryRead(f *testing.F) {
 		{ResolvedEventRecord, func() binaryCodec { return new(ResolvedEvent) }},
 		{SessionStateRecord, func() binaryCodec { return new(SessionState) }},
 		{SessionSummaryRecord, func() binaryCodec { return new(SessionSummary) }},
+		{FeatureStateRecord, func() binaryCodec { return new(FeatureState) }},
+		{ProfileFeaturesRecord, func() binaryCodec { return new(ProfileFeatures) }},
 	}
 	f.Fuzz(func(t *testing.T, which uint8, body []byte) {
 		c := records[int(which)%len(records)]
