@@ -2,6 +2,7 @@ package cli
 
 import (
 	"testing"
+	"time"
 
 	"github.com/activa-dev/activa/loadtest/gen"
 	"github.com/activa-dev/activa/processors/triggers"
@@ -15,15 +16,30 @@ type triggerScore struct {
 	carts, forms          int // abandoned in the truth
 	cartHits, formHits    int // matched by exactly one trigger
 	cartTwice, formTwice  int // matched by more than one
-	boughtFired           int // cart triggers on a visit that purchased
+	late                  int // of the abandoned carts, bought after the delay
+	boughtFired           int // cart triggers on a visit that purchased within the delay
 	unmatched, ambiguous  int // triggers on no abandoned visit; on visits of several persons at once
 	fired, distinctFiring int
 }
 
+// cartDelay is the triggers' default cart delay.
+var cartDelay = triggers.DefaultRules().CartDelay
+
+// abandoned reports whether a visit of the truth left a cart abandoned as
+// triggers define it: lines in the cart at its end, and no purchase
+// within the delay after the last one.
+func abandoned(v gen.Session) bool {
+	return v.CartAbandoned || (v.Purchased && !v.CartAt.IsZero() && v.PurchasedAt.Sub(v.CartAt) > cartDelay)
+}
+
+// saved reports whether a visit's cart was bought within the delay.
+func saved(v gen.Session) bool { return v.Purchased && !abandoned(v) }
+
 // checkTriggers matches every cart and form trigger to the truth's visit
 // its causing event belongs to (the person owning the event's identifiers,
 // the visit spanning its time): each abandoned cart and form of the truth
-// must have exactly one trigger, and no visit that purchased a cart.
+// must have exactly one trigger, and no visit that bought its cart within
+// the delay.
 func checkTriggers(t *testing.T, p *pipeline, truth *gen.Truth, what string) triggerScore {
 	t.Helper()
 	events := map[string]schemas.Event{}
@@ -89,8 +105,11 @@ func checkTriggers(t *testing.T, p *pipeline, truth *gen.Truth, what string) tri
 			k := found[0]
 			switch tr.Kind {
 			case triggers.KindCart:
-				if truth.Persons[k.person].Sessions[k.index].Purchased {
+				if v := truth.Persons[k.person].Sessions[k.index]; saved(v) {
 					s.boughtFired++
+					t.Logf("%s: cart trigger %s (last line %s, due %s) on a visit of %s that bought at %s, %s after its last line at %s",
+						what, tr.TriggerID, tr.CauseEventID, tr.DueTS.Format(time.RFC3339Nano), truth.Persons[k.person].ID,
+						v.PurchasedAt.Format(time.RFC3339Nano), v.PurchasedAt.Sub(v.CartAt), v.CartAt.Format(time.RFC3339Nano))
 				}
 				hits[k]++
 			case triggers.KindForm:
@@ -104,15 +123,18 @@ func checkTriggers(t *testing.T, p *pipeline, truth *gen.Truth, what string) tri
 	for i, ps := range truth.Persons {
 		for j, v := range ps.Sessions {
 			k := visit{i, j}
-			if v.CartAbandoned {
+			if abandoned(v) {
 				s.carts++
+				if v.Purchased {
+					s.late++
+				}
 				switch n := hits[k]; {
 				case n == 1:
 					s.cartHits++
 				case n > 1:
 					s.cartTwice++
 				}
-			} else if hits[k] > 0 && !v.Purchased {
+			} else if hits[k] > 0 && !saved(v) {
 				s.unmatched += hits[k]
 			}
 			if v.FormAbandoned {

@@ -89,6 +89,8 @@ type session struct {
 	ncart         int
 	events        int
 	purchased     bool
+	lastLine      int64 // time of the latest add_to_cart still in the cart
+	purchasedAt   int64
 	formAbandoned bool
 	value         int64
 }
@@ -145,6 +147,12 @@ func (w *worker) record(s *session) {
 		Channel: channelNames[s.ch], Events: s.events,
 		Purchased: s.purchased, CartAbandoned: s.ncart > 0 && !s.purchased,
 		FormAbandoned: s.formAbandoned, Value: float64(s.value) / 100,
+	}
+	if s.ncart > 0 {
+		ts.CartAt = time.UnixMilli(s.lastLine).UTC()
+	}
+	if s.purchased {
+		ts.PurchasedAt = time.UnixMilli(s.purchasedAt).UTC()
 	}
 	if s.sl != nil {
 		ts.Device = s.sl.dev.id

@@ -100,10 +100,16 @@ type Session struct {
 	// Purchased is set when the visit ended in a purchase; CartAbandoned
 	// when it filled a cart and bought nothing; FormAbandoned when it
 	// started a form and did not submit it.
-	Purchased     bool    `json:"purchased,omitempty"`
-	CartAbandoned bool    `json:"cart_abandoned,omitempty"`
-	FormAbandoned bool    `json:"form_abandoned,omitempty"`
-	Value         float64 `json:"value,omitempty"` // purchase value, EUR
+	Purchased bool `json:"purchased,omitempty"`
+	// CartAt is the time of the visit's last add_to_cart still in the
+	// cart when it ended, zero when the cart was empty; PurchasedAt the
+	// time of its purchase. A cart bought more than a trigger's delay
+	// after CartAt was abandoned for that trigger.
+	CartAt        time.Time `json:"cart_at,omitzero"`
+	PurchasedAt   time.Time `json:"purchased_at,omitzero"`
+	CartAbandoned bool      `json:"cart_abandoned,omitempty"`
+	FormAbandoned bool      `json:"form_abandoned,omitempty"`
+	Value         float64   `json:"value,omitempty"` // purchase value, EUR
 }
 
 // Shortfall is a planted KPI anomaly: from Start to End, each purchase of

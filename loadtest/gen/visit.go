@@ -172,10 +172,13 @@ func (w *worker) addToCart(s *session, num int32) {
 	}
 	e := newEvent(tAddToCart, s.base)
 	e.product, e.category = num, int8(productCategory(num))
-	e.cents, e.hasValue = w.g.cat.price(num)*qty, true
+	e.cents, e.hasValue = w.g.cat.price(num), true // the unit price; props.qty says how many
 	e.strNum(kURL, "/p/", int64(num))
 	e.num(kQty, qty)
-	w.emit(s, e)
+	prev := s.lastLine
+	if w.emit(s, e) {
+		s.lastLine = s.t
+	}
 	if s.ncart < maxCart {
 		s.cart[s.ncart] = num
 		s.ncart++
@@ -183,6 +186,7 @@ func (w *worker) addToCart(s *session, num int32) {
 	if r.chance(0.1) {
 		w.step(s, 3000, 20000)
 		s.ncart--
+		s.lastLine = prev
 		e := newEvent(tRemoveFromCart, s.base)
 		e.product, e.category = num, int8(productCategory(num))
 		e.cents, e.hasValue = w.g.cat.price(num), true
@@ -267,7 +271,7 @@ func (w *worker) checkout(s *session, gr *group) {
 	e.strNum(kOrder, "O-", p.reference())
 	e.num(kItems, int64(s.ncart))
 	if w.emit(s, e) {
-		s.purchased, s.value = true, total
+		s.purchased, s.value, s.purchasedAt = true, total, s.t
 	}
 }
 

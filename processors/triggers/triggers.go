@@ -153,7 +153,7 @@ func (p *proc) onMerge(ctx goka.Context, m harness.Msg[schemas.ProfileMerge]) {
 	if st.MergedInto == mg.Survivor {
 		return // a replayed merge
 	}
-	if st.MergedInto == "" && (len(st.Pending) > 0 || len(st.Forms) > 0 || len(st.Fired) > 0) {
+	if st.MergedInto == "" && (len(st.Pending) > 0 || len(st.Purchases) > 0 || len(st.Forms) > 0 || len(st.Marks) > 0 || len(st.Fired) > 0) {
 		st.Horizon, st.HorizonSeen = time.Time{}, time.Time{}
 		p.loop(ctx, mg.Survivor, st)
 	}

@@ -256,6 +256,25 @@ func TestIdlePartitionDecidesEverything(t *testing.T) {
 	}
 }
 
+func TestAPurchaseOfAnAbsorbedProfileSavesTheSurvivorsCart(t *testing.T) {
+	r := newRig(t)
+	// The cart is on the older, anonymous profile; the login at checkout
+	// resolved the purchase to the customer's profile, which then merges
+	// into the anonymous one.
+	r.send("p-anon", 0, "add_to_cart", "p-10", 20, nil)
+	r.send("p-cust", 2*time.Minute, "purchase", "", 20, nil)
+	b, err := r.codecs.Merge.Encode(&schemas.ProfileMerge{Absorbed: "p-cust", Survivor: "p-anon", TS: r.base})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.tt.Consume("merges", "p-cust", b)
+	r.tick(3 * time.Hour)
+	r.proc.VisitAll(t.Context(), triggers.DueVisitor, nil)
+	if got := r.fired(); len(got) != 0 {
+		t.Fatalf("a bought cart fired: %+v", got)
+	}
+}
+
 func TestACartHandedOverAfterItsPurchaseWasDecidedIsBought(t *testing.T) {
 	r := newRig(t)
 	// Anonymous cart, then a login at checkout: the purchase resolves to
