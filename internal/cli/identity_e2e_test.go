@@ -231,9 +231,12 @@ func shuffleWithin(t *testing.T, path string, window time.Duration) string {
 		}
 		if json.Unmarshal(sc.Bytes(), &probe) == nil {
 			if ts, err := time.Parse(time.RFC3339Nano, probe.TS); err == nil {
-				if start.IsZero() || ts.Sub(start) >= window {
+				// A window ends at the first line of another window, before
+				// or after it: a planted line from the far future (or
+				// past) must not hold a window open.
+				if w := ts.Truncate(window); !w.Equal(start) {
 					flush()
-					start = ts.Truncate(window)
+					start = w
 				}
 			}
 		}
