@@ -23,7 +23,9 @@ import (
 	"github.com/activa-dev/activa/internal/pii"
 	"github.com/activa-dev/activa/loadtest/gen"
 	"github.com/activa-dev/activa/loadtest/score"
+	"github.com/activa-dev/activa/processors/features"
 	"github.com/activa-dev/activa/processors/identity"
+	"github.com/activa-dev/activa/processors/triggers"
 	"github.com/activa-dev/activa/schemas"
 	"github.com/activa-dev/activa/topology"
 )
@@ -158,14 +160,14 @@ func TestIntegrationIdentity(t *testing.T) {
 	time.Sleep(12 * time.Second) // the idle timeout and a sweep
 	waitQuiet(t, kc, p+"sessions")
 	sess := &score.Sessions{Survivor: map[string]string{}, Late: map[string]bool{}, Gap: 30 * time.Minute}
-	consume(t, kc, codecs, cat, topology.ProfileMerges, func(m *schemas.ProfileMerge) { sess.Survivor[m.Absorbed] = m.Survivor })
-	consume(t, kc, codecs, cat, topology.Deadletter, func(d *schemas.DeadLetter) {
+	consume(t, kc, codecs, cat, topology.ProfileMerges, func(_ string, m *schemas.ProfileMerge) { sess.Survivor[m.Absorbed] = m.Survivor })
+	consume(t, kc, codecs, cat, topology.Deadletter, func(_ string, d *schemas.DeadLetter) {
 		if d.Stage == "sessions" {
 			sess.Late[d.EventID] = true
 		}
 	})
 	ids := map[string]int{}
-	consume(t, kc, codecs, cat, topology.EventsResolved, func(ev *schemas.ResolvedEvent) {
+	consume(t, kc, codecs, cat, topology.EventsResolved, func(_ string, ev *schemas.ResolvedEvent) {
 		ids[ev.Event.EventID]++
 		sess.Resolved(ev.Event.EventID, ev.ProfileID, ev.Event.TS)
 	})
@@ -177,17 +179,86 @@ func TestIntegrationIdentity(t *testing.T) {
 			t.Errorf("event %s resolved %d times", id, n)
 		}
 	}
-	consume(t, kc, codecs, cat, topology.SessionsClosed, func(c *schemas.SessionSummary) {
+	consume(t, kc, codecs, cat, topology.SessionsClosed, func(_ string, c *schemas.SessionSummary) {
 		sess.Closed(c.ProfileID, c.Start, c.End, c.EventCount)
 	})
 	t.Logf("sessions on Apache Kafka: %s", sess)
 	if missing, extra := sess.Diff(); len(missing)+len(extra) > 0 {
 		t.Errorf("sessions differ from the reference: %d missing (first %+v), %d extra", len(missing), missing[:min(len(missing), 3)], len(extra))
 	}
+	checkFeaturesAndTriggers(t, kc, codecs, cat, sess, truth)
+}
+
+// checkFeaturesAndTriggers compares every profile's latest features with a
+// batch recomputation from its events and sessions, and counts the cart
+// and form triggers against the abandoned carts and forms of the truth.
+func checkFeaturesAndTriggers(t *testing.T, kc *kafka.Config, codecs *topology.Codecs, cat topology.Catalog, sess *score.Sessions, truth *gen.Truth) {
+	t.Helper()
+	p := cat.Prefix
+	waitQuiet(t, kc, p+"features")
+	waitQuiet(t, kc, p+"triggers")
+	events := map[string][]schemas.Event{}
+	consume(t, kc, codecs, cat, topology.EventsResolved, func(_ string, ev *schemas.ResolvedEvent) {
+		f := sess.Final(ev.ProfileID)
+		events[f] = append(events[f], ev.Event)
+	})
+	closed := map[string][]schemas.SessionSummary{}
+	consume(t, kc, codecs, cat, topology.SessionsClosed, func(_ string, c *schemas.SessionSummary) {
+		f := sess.Final(c.ProfileID)
+		closed[f] = append(closed[f], *c)
+	})
+	latest := map[string]*schemas.ProfileFeatures{}
+	consume(t, kc, codecs, cat, topology.ProfileFeatures, func(key string, f *schemas.ProfileFeatures) { latest[key] = f })
+	r := features.DefaultRules()
+	rules := score.FeatureRules{HalfLife: r.HalfLife, TopK: r.TopK, Weight: r.Weight, MaxDevices: r.MaxDevices}
+	bad := 0
+	for id, evs := range events {
+		got := latest[id]
+		if got == nil {
+			bad++
+			continue
+		}
+		if d := score.DiffFeatures(*got, score.BatchFeatures(rules, id, evs, closed[id])); len(d) > 0 {
+			if bad++; bad <= 5 {
+				t.Errorf("features of %s: %v", id, d)
+			}
+		}
+	}
+	t.Logf("features on Apache Kafka: %d profiles, %d differ from the batch recomputation", len(events), bad)
+	if bad > 0 {
+		t.Errorf("%d of %d profiles' features differ from the batch recomputation", bad, len(events))
+	}
+
+	delay := triggers.DefaultRules().CartDelay
+	var carts, forms int
+	for _, ps := range truth.Persons {
+		for _, v := range ps.Sessions {
+			if v.CartAbandoned || (v.Purchased && !v.CartAt.IsZero() && v.PurchasedAt.Sub(v.CartAt) > delay) {
+				carts++
+			}
+			if v.FormAbandoned {
+				forms++
+			}
+		}
+	}
+	fired := map[string]int{}
+	ids := map[string]bool{}
+	consume(t, kc, codecs, cat, topology.Triggers, func(_ string, tr *schemas.Trigger) {
+		if ids[tr.TriggerID] {
+			t.Errorf("trigger %s fired twice", tr.TriggerID)
+		}
+		ids[tr.TriggerID] = true
+		fired[tr.Kind]++
+	})
+	t.Logf("triggers on Apache Kafka: %v; the truth has %d abandoned carts and %d abandoned forms", fired, carts, forms)
+	if fired[triggers.KindCart] != carts || fired[triggers.KindForm] != forms {
+		t.Errorf("%d cart and %d form triggers, want %d and %d", fired[triggers.KindCart], fired[triggers.KindForm], carts, forms)
+	}
 }
 
 // consume reads a catalog topic from its start to its end offsets.
-func consume[T any](t *testing.T, kc *kafka.Config, codecs *topology.Codecs, cat topology.Catalog, topic string, fn func(*T)) {
+// A tombstone comes as a nil value.
+func consume[T any](t *testing.T, kc *kafka.Config, codecs *topology.Codecs, cat topology.Catalog, topic string, fn func(key string, v *T)) {
 	t.Helper()
 	name := cat.Name(topic)
 	codec, err := topology.Typed[T](codecs, topic)
@@ -214,11 +285,15 @@ func consume[T any](t *testing.T, kc *kafka.Config, codecs *topology.Codecs, cat
 		}
 		fs.EachRecord(func(r *kgo.Record) {
 			n++
+			if r.Value == nil {
+				fn(string(r.Key), nil)
+				return
+			}
 			v, err := codec.DecodeTyped(r.Value)
 			if err != nil {
 				t.Fatalf("%s offset %d: %v", name, r.Offset, err)
 			}
-			fn(v)
+			fn(string(r.Key), v)
 		})
 	}
 }
