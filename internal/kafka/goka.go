@@ -63,12 +63,9 @@ func (c *Config) Sarama() (*sarama.Config, error) {
 	// may take up to the rebalance timeout; sarama reads every response
 	// with the same deadline, so the deadline must outlast the rebalance
 	// (as the Java client does for JoinGroup), or a rebalance after a
-	// member died fails the processor with an i/o timeout. goka members
-	// rejoin within seconds, so the rebalance timeout is 30 s, and the
-	// deadline leaves as much again for a loaded broker: with several
-	// groups per process rebalancing at once, 10 s of margin was not
-	// enough.
-	cfg.Consumer.Group.Rebalance.Timeout = 30 * time.Second
+	// member died fails the processor with an i/o timeout. The margin is
+	// generous: with several groups per process rebalancing at once on a
+	// loaded broker, 10 s was not enough.
 	cfg.Net.ReadTimeout = cfg.Consumer.Group.Rebalance.Timeout + 30*time.Second
 
 	tc, err := c.TLS.Config()
