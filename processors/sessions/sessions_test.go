@@ -3,7 +3,6 @@ package sessions_test
 import (
 	"context"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,24 +15,6 @@ import (
 	"github.com/activa-dev/activa/schemas/schematest"
 )
 
-// clock is a settable wall clock.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 type rig struct {
 	t      *testing.T
 	tt     *tester.Tester
@@ -41,7 +22,7 @@ type rig struct {
 	codecs sessions.Codecs
 	closed *tester.QueueTracker
 	dlq    *tester.QueueTracker
-	clock  *clock
+	clock  *harnesstest.Clock
 	base   time.Time
 	seq    int
 }
@@ -57,7 +38,7 @@ func newRigWith(t *testing.T, tweak func(*sessions.Config)) *rig {
 		Summary:  schematest.Register[schemas.SessionSummary](t, rc, "closed-value", schemas.SessionSummaryRecord),
 		State:    schematest.Register[schemas.SessionState](t, rc, "sessions-table-value", schemas.SessionStateRecord),
 	}
-	clk := &clock{now: time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)}
+	clk := harnesstest.NewClock(time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC))
 	cfg := sessions.DefaultConfig()
 	cfg.Group = "sessions"
 	cfg.Topics = sessions.Topics{Input: "resolved", Merges: "merges", Closed: "closed"}
@@ -220,7 +201,7 @@ func TestIdleSessionClosesOnTheSweep(t *testing.T) {
 		}
 		r.tt.Catchup()
 	}
-	r.clock.advance(6 * time.Minute)
+	r.clock.Advance(6 * time.Minute)
 	visit() // watermark 25: not past 0 + 30
 	if got := r.summaries(); len(got) != 0 {
 		t.Fatalf("closed before the watermark passed the gap after the last event: %+v", got[0])
@@ -232,12 +213,12 @@ func TestIdleSessionClosesOnTheSweep(t *testing.T) {
 		t.Fatalf("summaries %+v, want p-idle closed by the sweep", got)
 	}
 	// With no event at all for the idle timeout, everything closes.
-	r.clock.advance(9 * time.Minute)
+	r.clock.Advance(9 * time.Minute)
 	visit()
 	if got := r.summaries(); len(got) != 0 {
 		t.Fatalf("closed before the idle timeout: %+v", got[0])
 	}
-	r.clock.advance(time.Minute)
+	r.clock.Advance(time.Minute)
 	visit()
 	got = r.summaries()
 	if len(got) != 1 || got[0].ProfileID != "p-busy" || got[0].EventCount != 4 || got[0].ClosedBy != "idle" {

@@ -2,7 +2,6 @@ package triggers_test
 
 import (
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,23 +14,6 @@ import (
 	"github.com/activa-dev/activa/schemas/schematest"
 )
 
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 type rig struct {
 	t      *testing.T
 	tt     *tester.Tester
@@ -39,7 +21,7 @@ type rig struct {
 	codecs triggers.Codecs
 	out    *tester.QueueTracker
 	dlq    *tester.QueueTracker
-	clock  *clock
+	clock  *harnesstest.Clock
 	base   time.Time
 	seq    int
 }
@@ -54,7 +36,7 @@ func newRig(t *testing.T) *rig {
 		Trigger:  schematest.Register[schemas.Trigger](t, rc, "triggers-value", schemas.TriggerRecord),
 		State:    schematest.Register[schemas.TriggerState](t, rc, "triggers-table-value", schemas.TriggerStateRecord),
 	}
-	clk := &clock{now: time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)}
+	clk := harnesstest.NewClock(time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC))
 	cfg := triggers.DefaultConfig()
 	cfg.Group = "triggers"
 	cfg.Topics = triggers.Topics{Input: "resolved", Merges: "merges", Changes: "changes", Triggers: "triggers"}
@@ -249,7 +231,7 @@ func TestIdlePartitionDecidesEverything(t *testing.T) {
 	if got := r.fired(); len(got) != 0 {
 		t.Fatalf("fired at once: %+v", got)
 	}
-	r.clock.advance(11 * time.Minute) // past the idle timeout, no input
+	r.clock.Advance(11 * time.Minute) // past the idle timeout, no input
 	r.proc.VisitAll(t.Context(), triggers.DueVisitor, nil)
 	if got := r.fired(); len(got) != 1 {
 		t.Fatalf("%d triggers after the idle timeout, want 1", len(got))

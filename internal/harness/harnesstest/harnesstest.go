@@ -4,7 +4,9 @@ package harnesstest
 
 import (
 	"context"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/lovoo/goka"
 	"github.com/lovoo/goka/tester"
@@ -47,4 +49,27 @@ func Start(t testing.TB, g *goka.GroupGraph) (*tester.Tester, *goka.Processor) {
 		}
 	})
 	return tt, proc
+}
+
+// Clock is a settable wall clock for processors that take a Now function.
+type Clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+// NewClock returns a clock standing at now.
+func NewClock(now time.Time) *Clock { return &Clock{now: now} }
+
+// Now returns the clock's time.
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+// Advance moves the clock on by d.
+func (c *Clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
 }
