@@ -68,19 +68,12 @@ func defineSessions(env Env) (*goka.GroupGraph, error) {
 		cfg.Metrics = sessions.NewMetrics(env.Registerer)
 	}
 	t := env.Tuning
-	for _, o := range []struct {
-		set *time.Duration
-		to  time.Duration
-	}{
-		{&cfg.Rules.Gap, t.SessionGap},
-		{&cfg.Rules.Lateness, t.SessionLateness},
-		{&cfg.Rules.Grace, t.SessionGrace},
-		{&cfg.IdleTimeout, t.SessionIdleTimeout},
-	} {
-		if o.to > 0 {
-			*o.set = o.to
-		}
-	}
+	override(
+		setting{&cfg.Rules.Gap, t.SessionGap},
+		setting{&cfg.Rules.Lateness, t.SessionLateness},
+		setting{&cfg.Rules.Grace, t.SessionGrace},
+		setting{&cfg.IdleTimeout, t.SessionIdleTimeout},
+	)
 	var errs [4]error
 	cfg.Codecs.Resolved, errs[0] = Typed[schemas.ResolvedEvent](c, EventsResolved)
 	cfg.Codecs.Merge, errs[1] = Typed[schemas.ProfileMerge](c, ProfileMerges)
@@ -149,20 +142,13 @@ func defineTriggers(env Env) (*goka.GroupGraph, error) {
 		cfg.Metrics = triggers.NewMetrics(env.Registerer)
 	}
 	t := env.Tuning
-	for _, o := range []struct {
-		set *time.Duration
-		to  time.Duration
-	}{
-		{&cfg.Rules.CartDelay, t.CartDelay},
-		{&cfg.Rules.FormDelay, t.FormDelay},
-		{&cfg.Lateness, t.SessionLateness},
-		{&cfg.Rules.Grace, t.SessionGrace},
-		{&cfg.IdleTimeout, t.SessionIdleTimeout},
-	} {
-		if o.to > 0 {
-			*o.set = o.to
-		}
-	}
+	override(
+		setting{&cfg.Rules.CartDelay, t.CartDelay},
+		setting{&cfg.Rules.FormDelay, t.FormDelay},
+		setting{&cfg.Lateness, t.SessionLateness},
+		setting{&cfg.Rules.Grace, t.SessionGrace},
+		setting{&cfg.IdleTimeout, t.SessionIdleTimeout},
+	)
 	var errs [5]error
 	cfg.Codecs.Resolved, errs[0] = Typed[schemas.ResolvedEvent](c, EventsResolved)
 	cfg.Codecs.Merge, errs[1] = Typed[schemas.ProfileMerge](c, ProfileMerges)
@@ -175,4 +161,20 @@ func defineTriggers(env Env) (*goka.GroupGraph, error) {
 		}
 	}
 	return triggers.Define(cfg)
+}
+
+// setting is a processor default and the tuning that may replace it.
+type setting struct {
+	set *time.Duration
+	to  time.Duration
+}
+
+// override applies each setting whose tuning is positive: a zero tuning
+// keeps the processor's default.
+func override(settings ...setting) {
+	for _, o := range settings {
+		if o.to > 0 {
+			*o.set = o.to
+		}
+	}
 }

@@ -182,12 +182,7 @@ func TestBadInputIsDeadLettered(t *testing.T) {
 	r.session("p-1", "", time.Minute, false)
 	r.merge("p-1", "p-1")
 	var reasons []string
-	for {
-		_, v, ok := r.dlq.Next()
-		if !ok {
-			break
-		}
-		d := v.(*schemas.DeadLetter)
+	for _, d := range harnesstest.DeadLetters(r.dlq) {
 		reasons = append(reasons, d.Reason)
 	}
 	if fmt.Sprint(reasons) != "[undecodable invalid invalid invalid]" {

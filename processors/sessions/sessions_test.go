@@ -96,16 +96,7 @@ func (r *rig) summaries() []*schemas.SessionSummary {
 	}
 }
 
-func (r *rig) deadLetters() []*schemas.DeadLetter {
-	var out []*schemas.DeadLetter
-	for {
-		_, v, ok := r.dlq.Next()
-		if !ok {
-			return out
-		}
-		out = append(out, v.(*schemas.DeadLetter))
-	}
-}
+func (r *rig) deadLetters() []*schemas.DeadLetter { return harnesstest.DeadLetters(r.dlq) }
 
 func TestGapClosesASessionOnceTheWatermarkPassesIt(t *testing.T) {
 	r := newRig(t)

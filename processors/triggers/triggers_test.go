@@ -95,16 +95,7 @@ func (r *rig) fired() []*schemas.Trigger {
 	}
 }
 
-func (r *rig) deadLetters() []*schemas.DeadLetter {
-	var out []*schemas.DeadLetter
-	for {
-		_, v, ok := r.dlq.Next()
-		if !ok {
-			return out
-		}
-		out = append(out, v.(*schemas.DeadLetter))
-	}
-}
+func (r *rig) deadLetters() []*schemas.DeadLetter { return harnesstest.DeadLetters(r.dlq) }
 
 func TestAnAbandonedCartFiresOnceWhenTheWatermarkPassesItsDelay(t *testing.T) {
 	r := newRig(t)

@@ -73,3 +73,16 @@ func (c *Clock) Advance(d time.Duration) {
 	defer c.mu.Unlock()
 	c.now = c.now.Add(d)
 }
+
+// DeadLetters returns the dead letters written since the tracker's last
+// read; track the Deadletter topic with the tester's NewQueueTracker.
+func DeadLetters(dlq *tester.QueueTracker) []*schemas.DeadLetter {
+	var out []*schemas.DeadLetter
+	for {
+		_, v, ok := dlq.Next()
+		if !ok {
+			return out
+		}
+		out = append(out, v.(*schemas.DeadLetter))
+	}
+}
