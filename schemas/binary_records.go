@@ -55,7 +55,8 @@ func (n *IdentityNode) avroAppend(b []byte) []byte {
 	b = appendString(b, n.MergingInto)
 	b = appendStrings(b, n.Identifiers)
 	b = appendIntMap(b, n.KindCounts)
-	return appendLong(b, n.Refused)
+	b = appendLong(b, n.Refused)
+	return appendLong(b, n.MergingOffset)
 }
 
 func (n *IdentityNode) avroRead(b []byte) error {
@@ -63,7 +64,7 @@ func (n *IdentityNode) avroRead(b []byte) error {
 	*n = IdentityNode{
 		Node: r.str(), Owner: r.str(), OwnerCreated: r.time(), Seen: r.bytes(), Companions: r.strings(),
 		Created: r.time(), MergedInto: r.str(), MergingInto: r.str(), Identifiers: r.strings(),
-		KindCounts: r.intMap(), Refused: r.long(),
+		KindCounts: r.intMap(), Refused: r.long(), MergingOffset: r.long(),
 	}
 	return r.end()
 }

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"io"
 	"log/slog"
@@ -28,7 +29,7 @@ func runProcess(t *testing.T, brokers, reg, stateDir string) *exec.Cmd {
 	// under the race detector on a loaded 2-core machine they do not
 	// settle within the test's time.
 	cmd := exec.Command(os.Args[0], "run", "--brokers", brokers, "--registry", reg, "--partitions", "4",
-		"--state-dir", stateDir, "--log-level", "error", "--processors", "identity")
+		"--state-dir", stateDir, "--log-level", cmp.Or(os.Getenv("ACTIVA_TEST_LOG_LEVEL"), "error"), "--processors", "identity")
 	cmd.Env = append(os.Environ(), "ACTIVA_TEST_AS_COMMAND=1")
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	if err := cmd.Start(); err != nil {
@@ -129,7 +130,14 @@ func TestIdentitySurvivesKill9(t *testing.T) {
 	time.Sleep(time.Second)
 	a = runProcess(t, brokers, reg, dirA)
 	st := <-replayed
-	if err := waitCaughtUp(context.Background(), p.c, []string{p.c.cat.Name("identity")}, 5*time.Minute); err != nil {
+	groups := []string{p.c.cat.Name("identity")}
+	if err := waitCaughtUp(context.Background(), p.c, groups, 5*time.Minute); err != nil {
+		logGroups(t, p.c, groups)
+		// Each process writes its goroutines to the test's output.
+		for _, c := range []*exec.Cmd{a, b} {
+			_ = c.Process.Signal(syscall.SIGQUIT)
+		}
+		time.Sleep(2 * time.Second)
 		t.Fatal(err)
 	}
 	got := readIdentityState(t, p, truth)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -14,7 +15,9 @@ import (
 // Lag returns, per group and topic, the records not yet committed by the
 // group (the sum over partitions of end offset minus committed offset).
 func Lag(ctx context.Context, cl *kgo.Client, groups ...string) (map[string]map[string]int64, error) {
-	lags, err := kadm.NewClient(cl).Lag(ctx, groups...)
+	// kadm reorders the slice it is given in place: it gets a copy, so
+	// that callers may share theirs.
+	lags, err := kadm.NewClient(cl).Lag(ctx, slices.Clone(groups)...)
 	if err != nil {
 		return nil, fmt.Errorf("measuring lag of %v: %w", groups, err)
 	}

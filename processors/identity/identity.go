@@ -173,18 +173,23 @@ func (p *proc) route(ctx goka.Context, ev *schemas.Event, raw []byte, ids []stri
 		}
 		return
 	}
-	if node.Owner == "" {
+	np := newProfileID(key, ev.EventID)
+	if node.Owner == "" || d == again && node.Owner == np {
 		// The identifier that remembers the event claims itself at once for
 		// a new profile: its later events, processed after this one, find
-		// it owned instead of racing to create profiles of their own.
-		node.Owner, node.OwnerCreated, node.Companions = newProfileID(key, ev.EventID), ev.TS, nil
-		changed = true
-		p.created()
-		p.send(ctx, profileKey(node.Owner), &schemas.IdentityCommand{
-			Op: opLink, Profile: node.Owner, ProfileCreated: ev.TS,
-			Identifiers: []string{key}, Owners: []string{node.Owner}, OwnersCreated: []int64{toMillis(ev.TS)},
+		// it owned instead of racing to create profiles of their own. The
+		// event read again after a failure creates it again, in case the
+		// link was lost.
+		if node.Owner == "" {
+			node.Owner, node.OwnerCreated, node.Companions = np, ev.TS, nil
+			changed = true
+			p.created()
+		}
+		p.send(ctx, profileKey(np), &schemas.IdentityCommand{
+			Op: opLink, Profile: np, ProfileCreated: ev.TS,
+			Identifiers: []string{key}, Owners: []string{np}, OwnersCreated: []int64{toMillis(ev.TS)},
 		})
-	} else if np := newProfileID(key, ev.EventID); np != node.Owner && older(ev.TS, np, node.OwnerCreated, node.Owner) {
+	} else if np != node.Owner && older(ev.TS, np, node.OwnerCreated, node.Owner) {
 		// An event older than the profile that owns this identifier (it was
 		// claimed through a link that overtook this event): the profile
 		// this event would have created is the older one, and the owner
@@ -319,11 +324,13 @@ func (p *proc) claim(ctx goka.Context, cmd *schemas.IdentityCommand) {
 }
 
 // repoint gives this identifier to the survivor of a merge, or to a profile
-// of its own when split. What it knew of its companions held for the former
-// owner only.
+// of its own when split, if it is still owned by the profile the command
+// names as the former owner (when it names one): an identifier that moved
+// on since stays where it is. What it knew of its companions held for the
+// former owner only.
 func (p *proc) repoint(ctx goka.Context, cmd *schemas.IdentityCommand) {
 	node, _ := p.node(ctx, nodeIdentifier)
-	if node.Owner == cmd.Profile {
+	if node.Owner == cmd.Profile || len(cmd.Owners) > 0 && node.Owner != cmd.Owners[0] {
 		return
 	}
 	node.Owner, node.OwnerCreated, node.Companions = cmd.Profile, cmd.ProfileCreated, nil
@@ -365,7 +372,7 @@ func (p *proc) profile(ctx goka.Context, m harness.Msg[schemas.IdentityCommand],
 		p.h.Refuse(ctx, m.Raw, reasonForwardLoop, fmt.Errorf("%s command forwarded %d times, last from %s", cmd.Op, cmd.Hop, ctx.Key()), cmd.EventID)
 		if cmd.Op == opAbsorb {
 			// The absorbed profile awaits an answer.
-			p.send(ctx, profileKey(cmd.Profile), &schemas.IdentityCommand{Op: opRevive, EventID: cmd.EventID, EventTS: cmd.EventTS, Profile: profileID(ctx)})
+			p.send(ctx, profileKey(cmd.Profile), &schemas.IdentityCommand{Op: opRevive, EventID: cmd.EventID, EventTS: cmd.EventTS, Profile: profileID(ctx), Offset: cmd.Offset})
 		}
 		return nil
 	}
@@ -425,6 +432,12 @@ func (p *proc) link(ctx goka.Context, m harness.Msg[schemas.IdentityCommand]) {
 		switch owner {
 		case "", self:
 			if slices.Contains(st.Identifiers, id) {
+				if owner == "" {
+					// Taken by an earlier reading of this command, or by
+					// another event: the claim is sent again, in case it
+					// was lost with a process that died.
+					p.send(ctx, id, &schemas.IdentityCommand{Op: opClaim, EventRaw: cmd.EventRaw, EventID: cmd.EventID, EventType: cmd.EventType, EventTS: cmd.EventTS, Profile: self, ProfileCreated: st.Created})
+				}
 				continue
 			}
 			kind := kindOf(id)
@@ -470,7 +483,7 @@ func (p *proc) link(ctx goka.Context, m harness.Msg[schemas.IdentityCommand]) {
 func (p *proc) split(ctx goka.Context, id, self string, cmd *schemas.IdentityCommand) {
 	np := newProfileID(id, "split|"+self)
 	p.created()
-	p.send(ctx, id, &schemas.IdentityCommand{Op: opRepoint, EventID: cmd.EventID, EventTS: cmd.EventTS, Profile: np, ProfileCreated: cmd.EventTS})
+	p.send(ctx, id, &schemas.IdentityCommand{Op: opRepoint, EventID: cmd.EventID, EventTS: cmd.EventTS, Profile: np, ProfileCreated: cmd.EventTS, Owners: []string{self}})
 	p.send(ctx, profileKey(np), &schemas.IdentityCommand{
 		Op: opLink, Profile: np, ProfileCreated: cmd.EventTS,
 		Identifiers: []string{id}, Owners: []string{np}, OwnersCreated: []int64{toMillis(cmd.EventTS)},
@@ -519,8 +532,19 @@ func (p *proc) merge(ctx goka.Context, m harness.Msg[schemas.IdentityCommand]) {
 	if cmd.Profile == self {
 		return
 	}
-	if v, ok := ctx.Value().(*schemas.IdentityNode); ok && v != nil && (v.MergedInto == cmd.Profile || v.MergingInto == cmd.Profile) {
-		return // already merged into that survivor, or offered to it
+	if v, ok := ctx.Value().(*schemas.IdentityNode); ok && v != nil {
+		switch cmd.Profile {
+		case v.MergedInto:
+			return // already merged into that survivor
+		case v.MergingInto:
+			// Offered already. The command that made the offer, read again
+			// after a failure, sends it again: the process may have died
+			// after recording the offer and before sending it.
+			if ctx.Offset() == v.MergingOffset {
+				p.offer(ctx, v, cmd)
+			}
+			return
+		}
 	}
 	st := p.profile(ctx, m, cmd.TargetCreated)
 	if st == nil {
@@ -542,11 +566,20 @@ func (p *proc) merge(ctx goka.Context, m harness.Msg[schemas.IdentityCommand]) {
 	// Offer the identifiers; the profile stays what it is (and defers what
 	// reaches it) until the survivor, which checks the limits with its own
 	// current counts, answers merged or revive.
-	st.MergingInto = cmd.Profile
+	st.MergingInto, st.MergingOffset = cmd.Profile, ctx.Offset()
 	ctx.SetValue(st)
+	p.offer(ctx, st, cmd)
+}
+
+// offer sends the identifiers of this profile, st, to the survivor the merge
+// command names. The offer carries the offset of the merge command in its
+// offset field, and the answer (merged or revive) carries it back: an answer
+// to an earlier offer, answered twice because it was sent twice, is then
+// told from the answer to the current one.
+func (p *proc) offer(ctx goka.Context, st *schemas.IdentityNode, cmd *schemas.IdentityCommand) {
 	p.send(ctx, profileKey(cmd.Profile), &schemas.IdentityCommand{
-		Op: opAbsorb, EventRaw: cmd.EventRaw, EventID: cmd.EventID, EventType: cmd.EventType, EventTS: cmd.EventTS, Profile: self, ProfileCreated: st.Created,
-		Identifiers: st.Identifiers, KindCounts: st.KindCounts, TargetCreated: cmd.ProfileCreated,
+		Op: opAbsorb, EventRaw: cmd.EventRaw, EventID: cmd.EventID, EventType: cmd.EventType, EventTS: cmd.EventTS, Profile: profileID(ctx), ProfileCreated: st.Created,
+		Identifiers: st.Identifiers, KindCounts: st.KindCounts, TargetCreated: cmd.ProfileCreated, Offset: st.MergingOffset,
 	})
 }
 
@@ -559,19 +592,21 @@ func (p *proc) absorb(ctx goka.Context, m harness.Msg[schemas.IdentityCommand]) 
 		return
 	}
 	self := profileID(ctx)
-	var moved []string
+	var moved, held []string
 	add := map[string]int32{}
 	for _, id := range cmd.Identifiers {
 		if !slices.Contains(st.Identifiers, id) {
 			moved = append(moved, id)
 			add[kindOf(id)]++
+		} else {
+			held = append(held, id)
 		}
 	}
 	if r := p.cfg.Limits.union(st.KindCounts, add); r != nil {
 		// This profile gained identifiers since the merge was agreed.
 		p.refuse(ctx, st, self, profileKey(cmd.Profile), r, cmd)
 		ctx.SetValue(st)
-		p.send(ctx, profileKey(cmd.Profile), &schemas.IdentityCommand{Op: opRevive, EventRaw: cmd.EventRaw, EventID: cmd.EventID, EventType: cmd.EventType, EventTS: cmd.EventTS, Profile: self})
+		p.send(ctx, profileKey(cmd.Profile), &schemas.IdentityCommand{Op: opRevive, EventRaw: cmd.EventRaw, EventID: cmd.EventID, EventType: cmd.EventType, EventTS: cmd.EventTS, Profile: self, Offset: cmd.Offset})
 		return
 	}
 	var kept []string
@@ -588,6 +623,10 @@ func (p *proc) absorb(ctx goka.Context, m harness.Msg[schemas.IdentityCommand]) 
 		st.KindCounts[kindOf(id)]++
 		kept = append(kept, id)
 	}
+	// Offered identifiers this profile held already are repointed too: the
+	// offer may be read again after a failure, when this profile took them
+	// but its repoints were not all written.
+	kept = append(kept, held...)
 	ctx.SetValue(st)
 	ctx.Emit(p.cfg.Topics.Merges, cmd.Profile, &schemas.ProfileMerge{
 		Absorbed: cmd.Profile, Survivor: self, CauseEventID: cmd.EventID, Reason: "link",
@@ -597,15 +636,16 @@ func (p *proc) absorb(ctx goka.Context, m harness.Msg[schemas.IdentityCommand]) 
 		m.Merges.Inc()
 	}
 	for _, id := range kept {
-		p.send(ctx, id, &schemas.IdentityCommand{Op: opRepoint, EventID: cmd.EventID, EventTS: cmd.EventTS, Profile: self, ProfileCreated: st.Created})
+		p.send(ctx, id, &schemas.IdentityCommand{Op: opRepoint, EventID: cmd.EventID, EventTS: cmd.EventTS, Profile: self, ProfileCreated: st.Created, Owners: []string{cmd.Profile}})
 	}
-	p.send(ctx, profileKey(cmd.Profile), &schemas.IdentityCommand{Op: opMerged, EventID: cmd.EventID, EventTS: cmd.EventTS, Profile: self, ProfileCreated: st.Created})
+	p.send(ctx, profileKey(cmd.Profile), &schemas.IdentityCommand{Op: opMerged, EventID: cmd.EventID, EventTS: cmd.EventTS, Profile: self, ProfileCreated: st.Created, Offset: cmd.Offset})
 }
 
 // merged: the survivor took the identifiers this profile offered. From now
-// on the profile forwards whatever reaches it to the survivor.
+// on the profile forwards whatever reaches it to the survivor. An answer to
+// another offer than the outstanding one is ignored.
 func (p *proc) merged(ctx goka.Context, cmd *schemas.IdentityCommand) {
-	if st, ok := ctx.Value().(*schemas.IdentityNode); ok && st != nil && st.MergingInto != "" {
+	if st, ok := ctx.Value().(*schemas.IdentityNode); ok && st != nil && st.MergingInto != "" && st.MergingOffset == cmd.Offset {
 		st.MergedInto, st.MergingInto = cmd.Profile, ""
 		ctx.SetValue(st)
 	}
@@ -615,10 +655,11 @@ func (p *proc) merged(ctx goka.Context, cmd *schemas.IdentityCommand) {
 // survivor that refused may be the one this profile offered them to or a
 // survivor that one merged into in turn (the absorb was forwarded); either
 // way this profile's single outstanding offer failed and it is live again,
-// with everything it deferred meanwhile still to come.
-func (p *proc) revive(ctx goka.Context, _ *schemas.IdentityCommand) {
+// with everything it deferred meanwhile still to come. An answer to another
+// offer than the outstanding one is ignored.
+func (p *proc) revive(ctx goka.Context, cmd *schemas.IdentityCommand) {
 	st, ok := ctx.Value().(*schemas.IdentityNode)
-	if !ok || st == nil || st.MergingInto == "" {
+	if !ok || st == nil || st.MergingInto == "" || st.MergingOffset != cmd.Offset {
 		return
 	}
 	st.MergingInto = ""

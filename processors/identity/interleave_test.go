@@ -37,6 +37,22 @@ type sim struct {
 	seq    int
 	dlq    int
 	steps  int
+	// crash is the chance that a handler's process dies before all its
+	// writes landed: then its table write lands or not, each destination
+	// partition gets a prefix of its loopbacks, and the message is read
+	// again, at the same offset, as after a restart.
+	crash   float64
+	redoIn  map[int32]redo
+	redoLp  map[int32]redo
+	crashes int
+}
+
+// redo is a message to be read again after a crash.
+type redo struct {
+	ev  *schemas.Event
+	b   []byte
+	key string
+	off int64
 }
 
 func newSim(t *testing.T, seed uint64) *sim {
@@ -55,6 +71,7 @@ func newSim(t *testing.T, seed uint64) *sim {
 		rng: rand.New(rand.NewPCG(seed, 1)), parts: parts,
 		table: map[string]*schemas.IdentityNode{}, input: make([][]*schemas.Event, parts), loop: make([][][]byte, parts),
 		lkeys: make([][]string, parts), flight: map[[2]int32][][]byte{}, fkeys: map[[2]int32][]string{},
+		redoIn: map[int32]redo{}, redoLp: map[int32]redo{},
 	}
 }
 
@@ -79,27 +96,30 @@ func (s *sim) run() {
 	for {
 		var choices []func()
 		for pt := range s.parts {
-			if len(s.input[pt]) > 0 {
+			if r, ok := s.redoIn[pt]; ok {
+				choices = append(choices, func() {
+					delete(s.redoIn, pt)
+					s.deliverEvent(pt, r.ev, r.off)
+				})
+			} else if len(s.input[pt]) > 0 {
 				choices = append(choices, func() {
 					ev := s.input[pt][0]
 					s.input[pt] = s.input[pt][1:]
-					ids := identifiers(ev.IDs, s.p.ph)
-					raw, err := s.p.cfg.Codecs.Event.Encode(ev)
-					if err != nil {
-						s.t.Fatal(err)
-					}
-					s.p.onEvent(s.ctx(ids[0], pt, "raw"), harness.Msg[schemas.Event]{Value: ev, Raw: raw})
+					s.off++
+					s.deliverEvent(pt, ev, s.off)
 				})
 			}
-			if len(s.loop[pt]) > 0 {
+			if r, ok := s.redoLp[pt]; ok {
+				choices = append(choices, func() {
+					delete(s.redoLp, pt)
+					s.deliverCommand(pt, r.key, r.b, r.off)
+				})
+			} else if len(s.loop[pt]) > 0 {
 				choices = append(choices, func() {
 					b, key := s.loop[pt][0], s.lkeys[pt][0]
 					s.loop[pt], s.lkeys[pt] = s.loop[pt][1:], s.lkeys[pt][1:]
-					cmd, err := s.p.cfg.Codecs.Command.DecodeTyped(b)
-					if err != nil {
-						s.t.Fatal(err)
-					}
-					s.p.onCommand(s.ctx(key, pt, "identity-loop"), harness.Msg[schemas.IdentityCommand]{Value: cmd, Raw: b})
+					s.off++
+					s.deliverCommand(pt, key, b, s.off)
 				})
 			}
 		}
@@ -126,9 +146,73 @@ func (s *sim) run() {
 	}
 }
 
-func (s *sim) ctx(key string, pt int32, topic string) *simCtx {
-	s.off++
-	return &simCtx{s: s, key: key, part: pt, off: s.off, topic: goka.Stream(topic)}
+// deliverEvent runs the input handler on ev at offset off.
+func (s *sim) deliverEvent(pt int32, ev *schemas.Event, off int64) {
+	ids := identifiers(ev.IDs, s.p.ph)
+	raw, err := s.p.cfg.Codecs.Event.Encode(ev)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	c := s.ctx(ids[0], pt, off, "raw")
+	s.p.onEvent(c, harness.Msg[schemas.Event]{Value: ev, Raw: raw})
+	if s.settle(c) {
+		s.redoIn[pt] = redo{ev: ev, off: off}
+	}
+}
+
+// deliverCommand runs the loopback handler on b, keyed by key, at offset off.
+func (s *sim) deliverCommand(pt int32, key string, b []byte, off int64) {
+	cmd, err := s.p.cfg.Codecs.Command.DecodeTyped(b)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	c := s.ctx(key, pt, off, "identity-loop")
+	s.p.onCommand(c, harness.Msg[schemas.IdentityCommand]{Value: cmd, Raw: b})
+	if s.settle(c) {
+		s.redoLp[pt] = redo{b: b, key: key, off: off}
+	}
+}
+
+// ctx is the context of one delivery; it crashes with the sim's chance.
+func (s *sim) ctx(key string, pt int32, off int64, topic string) *simCtx {
+	c := &simCtx{s: s, key: key, part: pt, off: off, topic: goka.Stream(topic)}
+	c.crashed = s.crash > 0 && s.rng.Float64() < s.crash
+	return c
+}
+
+// settle lands what a crashed delivery wrote, partly, and says whether the
+// delivery crashed.
+func (s *sim) settle(c *simCtx) bool {
+	if !c.crashed {
+		return false
+	}
+	s.crashes++
+	if c.wrote && s.rng.IntN(2) == 0 {
+		if c.value == nil {
+			delete(s.table, c.key)
+		} else {
+			s.table[c.key] = c.value
+		}
+	}
+	kept := map[int32]int{}
+	for _, l := range c.sent {
+		to := s.partition(l.key)
+		if _, ok := kept[to]; !ok {
+			kept[to] = s.rng.IntN(len(c.sent) + 1)
+		}
+		if kept[to] > 0 {
+			kept[to]--
+			s.enqueue(c.part, l.key, l.b)
+		}
+	}
+	return true
+}
+
+// enqueue puts a loopback record in flight from partition from.
+func (s *sim) enqueue(from int32, key string, b []byte) {
+	lane := [2]int32{from, s.partition(key)}
+	s.flight[lane] = append(s.flight[lane], b)
+	s.fkeys[lane] = append(s.fkeys[lane], key)
 }
 
 // profileOf follows an identifier to its live profile.
@@ -163,6 +247,16 @@ type simCtx struct {
 	part  int32
 	off   int64
 	topic goka.Stream
+	// A crashing delivery keeps its writes here; the sim lands them partly.
+	crashed bool
+	wrote   bool
+	value   *schemas.IdentityNode
+	sent    []sent
+}
+
+type sent struct {
+	key string
+	b   []byte
 }
 
 func (c *simCtx) Group() goka.Group                     { return "identity" }
@@ -177,8 +271,21 @@ func (c *simCtx) Topic() goka.Stream                    { return c.topic }
 func (c *simCtx) Timestamp() time.Time                  { return time.Time{} }
 func (c *simCtx) Context() context.Context              { return context.Background() }
 func (c *simCtx) Fail(err error)                        { c.s.t.Fatal(err) }
-func (c *simCtx) Delete(...goka.ContextOption)          { delete(c.s.table, c.key) }
+func (c *simCtx) Delete(...goka.ContextOption) {
+	if c.crashed {
+		c.wrote, c.value = true, nil
+		return
+	}
+	delete(c.s.table, c.key)
+}
+
 func (c *simCtx) Value() interface{} {
+	if c.wrote {
+		if c.value == nil {
+			return nil
+		}
+		return clone(c.value)
+	}
 	if n, ok := c.s.table[c.key]; ok {
 		return clone(n)
 	}
@@ -186,6 +293,10 @@ func (c *simCtx) Value() interface{} {
 }
 
 func (c *simCtx) SetValue(v interface{}, _ ...goka.ContextOption) {
+	if c.crashed {
+		c.wrote, c.value = true, clone(v.(*schemas.IdentityNode))
+		return
+	}
 	c.s.table[c.key] = clone(v.(*schemas.IdentityNode))
 }
 
@@ -196,9 +307,11 @@ func (c *simCtx) Emit(topic goka.Stream, _ string, _ interface{}, _ ...goka.Cont
 }
 
 func (c *simCtx) Loopback(key string, v interface{}, _ ...goka.ContextOption) {
-	lane := [2]int32{c.part, c.s.partition(key)}
-	c.s.flight[lane] = append(c.s.flight[lane], v.([]byte))
-	c.s.fkeys[lane] = append(c.s.fkeys[lane], key)
+	if c.crashed {
+		c.sent = append(c.sent, sent{key: key, b: v.([]byte)})
+		return
+	}
+	c.s.enqueue(c.part, key, v.([]byte))
 }
 
 // TestHouseholdNeverMixesWhateverTheInterleaving replays the sequence that
@@ -208,13 +321,22 @@ func (c *simCtx) Loopback(key string, v interface{}, _ ...goka.ContextOption) {
 // logs in on the tablet, and B's own device and cookie, first seen
 // anonymously, join B's profile. Whatever the interleaving, no profile may
 // hold unshared identifiers of both persons.
+//
+// With crashes, a delivery now and then dies with part of its writes landed
+// and is read again: the outcome is the same.
 func TestHouseholdNeverMixesWhateverTheInterleaving(t *testing.T) {
+	t.Run("no crash", func(t *testing.T) { householdNeverMixes(t, 0) })
+	t.Run("crashes", func(t *testing.T) { householdNeverMixes(t, 0.05) })
+}
+
+func householdNeverMixes(t *testing.T, crash float64) {
 	const rounds = 300
 	a := []string{"customer:A", "email_sha256:ea", "device:dA", "cookie:cA"}
 	b := []string{"customer:B", "email_sha256:eb", "loyalty:LB", "device:dB", "cookie:cB", "device:dB2"}
 	mixed, split := 0, 0
 	for round := range rounds {
 		s := newSim(t, uint64(round))
+		s.crash = crash
 		ev := func(typ string, ids ...string) { s.add(time.Minute, typ, ids...) }
 		for range 3 {
 			ev("page_view", "device:dT", "cookie:cT")
@@ -284,11 +406,19 @@ func TestHouseholdNeverMixesWhateverTheInterleaving(t *testing.T) {
 // event (the oldest): also when the merge request reaches that profile
 // before the command that creates it, and when the identify event's claim
 // reaches the device before the device's first event does.
+//
+// With crashes as above, the outcome is the same.
 func TestOldestSurvivesWhateverTheInterleaving(t *testing.T) {
+	t.Run("no crash", func(t *testing.T) { oldestSurvives(t, 0) })
+	t.Run("crashes", func(t *testing.T) { oldestSurvives(t, 0.05) })
+}
+
+func oldestSurvives(t *testing.T, crash float64) {
 	const rounds = 300
 	person := []string{"device:d1", "customer:C1", "email_sha256:e1", "phone_sha256:ph1", "cookie:c1"}
 	for round := range rounds {
 		s := newSim(t, uint64(round))
+		s.crash = crash
 		ev := func(typ string, ids ...string) { s.add(time.Second, typ, ids...) }
 		// Other persons' events queue before the device's first event on
 		// its partition, so that the identify event's gather and claims
