@@ -56,3 +56,40 @@ func memberOf(l kadm.GroupMemberLag) string {
 	}
 	return l.Member.MemberID
 }
+
+// waitMembers waits until group is stable with n members that each hold
+// partitions. A process killed while its join is still pending stays a
+// member of a kfake group for good (kfake starts a member's session timer
+// only when its join response is delivered), so a kill test must let the
+// group settle first.
+func waitMembers(t *testing.T, c *conn, group string, n int, timeout time.Duration) {
+	t.Helper()
+	cl, err := c.kc.NewClient()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	adm := kadm.NewClient(cl)
+	deadline := time.Now().Add(timeout)
+	last := ""
+	for time.Now().Before(deadline) {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		gs, err := adm.DescribeGroups(ctx, group)
+		cancel()
+		if err == nil {
+			g := gs[group]
+			holding := 0
+			for _, m := range g.Members {
+				if a, ok := m.Assigned.AsConsumer(); ok && len(a.Topics) > 0 {
+					holding++
+				}
+			}
+			if g.State == "Stable" && len(g.Members) == n && holding == n {
+				return
+			}
+			last = fmt.Sprintf("state %s, %d members, %d holding partitions", g.State, len(g.Members), holding)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	t.Fatalf("group %s not stable with %d members within %v: %s", group, n, timeout, last)
+}

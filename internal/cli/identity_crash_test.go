@@ -32,6 +32,16 @@ func runProcess(t *testing.T, brokers, reg, stateDir string) *exec.Cmd {
 		"--state-dir", stateDir, "--log-level", cmp.Or(os.Getenv("ACTIVA_TEST_LOG_LEVEL"), "error"), "--processors", "identity")
 	cmd.Env = append(os.Environ(), "ACTIVA_TEST_AS_COMMAND=1")
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	if dir := os.Getenv("ACTIVA_TEST_CHILD_LOGS"); dir != "" {
+		// One log file per process, for reading a stalled run.
+		f, err := os.CreateTemp(dir, "activa-run-*.log")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = f.Close() })
+		cmd.Stdout, cmd.Stderr = f, f
+		t.Logf("process log: %s", f.Name())
+	}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -111,7 +121,7 @@ func TestIdentitySurvivesKill9(t *testing.T) {
 			_ = c.Wait()
 		}
 	}()
-	time.Sleep(3 * time.Second) // both members joined
+	waitMembers(t, p.c, p.c.cat.Name("identity"), 2, 2*time.Minute)
 	replayed := make(chan replay.Stats, 1)
 	go func() {
 		st, err := p.a.replayFile(context.Background(), p.c, p.codecs, path,
