@@ -91,8 +91,14 @@ func appendStringMap(b []byte, m map[string]string) []byte {
 // error return zero values.
 type bin struct {
 	b   []byte
+	s   string // the whole body, which the strings read share
+	n   int    // length of the whole body
 	err error
 }
+
+// newBin reads body. The strings it reads are substrings of one copy of
+// body, made once: a record's strings cost one allocation, not one each.
+func newBin(body []byte) bin { return bin{b: body, s: string(body), n: len(body)} }
 
 func (r *bin) fail(err error) {
 	if r.err == nil {
@@ -136,7 +142,17 @@ func (r *bin) raw() []byte {
 	return v
 }
 
-func (r *bin) str() string { return string(r.raw()) }
+func (r *bin) str() string {
+	v := r.raw()
+	if len(v) == 0 {
+		return ""
+	}
+	if r.s == "" {
+		return string(v)
+	}
+	off := r.n - len(r.b) - len(v)
+	return r.s[off : off+len(v)]
+}
 
 func (r *bin) bytes() []byte {
 	v := r.raw()
@@ -185,7 +201,11 @@ func (r *bin) double() float64 {
 
 // blocks reads the blocks of an array or map, calling item for each item.
 // A negative count is followed by the block's size in bytes.
-func (r *bin) blocks(item func()) {
+func (r *bin) blocks(item func()) { r.sizedBlocks(nil, item) }
+
+// sizedBlocks is blocks that tells grow the item count of each block
+// before its items.
+func (r *bin) sizedBlocks(grow func(n int), item func()) {
 	for r.err == nil {
 		n := r.long()
 		if n == 0 || r.err != nil {
@@ -199,6 +219,9 @@ func (r *bin) blocks(item func()) {
 			r.fail(fmt.Errorf("block of %d items with %d bytes left: %w", n, len(r.b), errShort))
 			return
 		}
+		if grow != nil {
+			grow(int(n))
+		}
 		for range n {
 			item()
 		}
@@ -209,7 +232,7 @@ func (r *bin) blocks(item func()) {
 // as an empty, not nil, slice.
 func readArray[T any](r *bin, item func() T) []T {
 	out := []T{}
-	r.blocks(func() { out = append(out, item()) })
+	r.sizedBlocks(func(n int) { out = slices.Grow(out, n) }, func() { out = append(out, item()) })
 	if r.err != nil {
 		return nil
 	}

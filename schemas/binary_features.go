@@ -35,7 +35,7 @@ func (s *FeatureState) avroAppend(b []byte) []byte {
 }
 
 func (s *FeatureState) avroRead(b []byte) error {
-	r := bin{b: b}
+	r := newBin(b)
 	*s = FeatureState{
 		FirstSeen: r.time(), LastSeen: r.time(), Events: r.long(), LastOrderTS: r.time(), Orders: r.long(),
 		OnlineMicros: r.long(), OfflineMicros: r.long(),
@@ -97,7 +97,7 @@ func (f *ProfileFeatures) avroAppend(b []byte) []byte {
 }
 
 func (f *ProfileFeatures) avroRead(b []byte) error {
-	r := bin{b: b}
+	r := newBin(b)
 	*f = ProfileFeatures{
 		ProfileID: r.str(), RecencyDays: r.double(), LastOrderTS: r.time(),
 		Frequency7d: r.long(), Frequency30d: r.long(), Frequency90d: r.long(),

@@ -32,7 +32,7 @@ func (e *Event) avroAppend(b []byte) []byte {
 }
 
 func (e *Event) avroRead(b []byte) error {
-	r := bin{b: b}
+	r := newBin(b)
 	e.read(&r)
 	return r.end()
 }
@@ -60,7 +60,7 @@ func (n *IdentityNode) avroAppend(b []byte) []byte {
 }
 
 func (n *IdentityNode) avroRead(b []byte) error {
-	r := bin{b: b}
+	r := newBin(b)
 	*n = IdentityNode{
 		Node: r.str(), Owner: r.str(), OwnerCreated: r.time(), Seen: r.bytes(), Companions: r.strings(),
 		Created: r.time(), MergedInto: r.str(), MergingInto: r.str(), Identifiers: r.strings(),
@@ -88,7 +88,7 @@ func (c *IdentityCommand) avroAppend(b []byte) []byte {
 }
 
 func (c *IdentityCommand) avroRead(b []byte) error {
-	r := bin{b: b}
+	r := newBin(b)
 	*c = IdentityCommand{
 		Op: r.str(), EventRaw: r.bytes(), EventID: r.str(), EventType: r.str(), EventTS: r.time(),
 		Partition: r.int(), Offset: r.long(), Profile: r.str(), ProfileCreated: r.time(),
@@ -106,7 +106,7 @@ func (e *ResolvedEvent) avroAppend(b []byte) []byte {
 }
 
 func (e *ResolvedEvent) avroRead(b []byte) error {
-	r := bin{b: b}
+	r := newBin(b)
 	e.ProfileID = r.str()
 	e.Event.read(&r)
 	e.ResolvedTS = r.time()
@@ -147,7 +147,7 @@ func (s *SessionState) avroAppend(b []byte) []byte {
 }
 
 func (s *SessionState) avroRead(b []byte) error {
-	r := bin{b: b}
+	r := newBin(b)
 	*s = SessionState{MaxTS: r.time(), ClosedUntil: r.time(), Arrived: r.time(), MergedInto: r.str()}
 	s.Open = readArray(&r, func() OpenSession {
 		return OpenSession{Due: r.time(), Hits: readArray(&r, func() (h SessionHit) {
@@ -184,7 +184,7 @@ func (s *SessionSummary) avroAppend(b []byte) []byte {
 }
 
 func (s *SessionSummary) avroRead(b []byte) error {
-	r := bin{b: b}
+	r := newBin(b)
 	*s = SessionSummary{
 		ProfileID: r.str(), SessionID: r.str(), Start: r.time(), End: r.time(), DurationMS: r.long(), EventCount: r.long(),
 		CountsByType: r.longMap(), Pages: r.int(), Products: r.int(), MaxScrollPct: r.int(), DwellMS: r.long(),

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"sync/atomic"
 
 	"github.com/linkedin/goavro/v2"
 	"github.com/twmb/franz-go/pkg/sr"
@@ -24,6 +25,9 @@ type Codec[T any] struct {
 	id      int
 	serde   *sr.Serde
 	lookup  func(ctx context.Context, id int) (sr.Schema, error)
+	// size is the length of the latest encoding, the capacity Encode
+	// starts from, so that a record is encoded without growing its buffer.
+	size atomic.Int64
 }
 
 // Registrar is the part of a Schema Registry client that codecs need;
@@ -123,7 +127,11 @@ func (c *Codec[T]) Subject() string { return c.subject }
 // Encode encodes v, a T or *T, with the Confluent header; an Encoded value
 // is returned as it is.
 func (c *Codec[T]) Encode(v any) ([]byte, error) {
-	return c.AppendEncode(nil, v)
+	b, err := c.AppendEncode(make([]byte, 0, c.size.Load()+64), v)
+	if err == nil {
+		c.size.Store(int64(len(b)))
+	}
+	return b, err
 }
 
 // AppendEncode appends the encoding of v, a T or *T, to b.
