@@ -108,6 +108,7 @@ func (a *app) demo(ctx context.Context, o demoOpts) error {
 	s := Settings{Brokers: e.brokers(), Registry: e.registry.URL()}
 	d := topology.DefaultCatalog()
 	s.Prefix, s.Partitions, s.Replication = d.Prefix, d.Partitions, d.Replication
+	s.GCPercent = defaultGCPercent
 	// The demo's input ends with the replay: sessions close a few seconds
 	// after it instead of the production default of ten minutes.
 	s.SessionIdleTimeout, s.SweepEvery = demoIdle, 500*time.Millisecond

@@ -183,7 +183,12 @@ func startPipelineWith(t testing.TB, partitions int32) *pipeline {
 	}
 	t.Cleanup(e.close)
 	d := topology.DefaultCatalog()
-	c, err := dial(ctx, Settings{Brokers: e.brokers(), Registry: e.registry.URL(), Prefix: d.Prefix, Partitions: partitions, Replication: d.Replication}, a.log)
+	// The processors run as `activa run` runs them, garbage collector
+	// target included.
+	c, err := dial(ctx, Settings{
+		Brokers: e.brokers(), Registry: e.registry.URL(), Prefix: d.Prefix, Partitions: partitions, Replication: d.Replication,
+		GCPercent: defaultGCPercent,
+	}, a.log)
 	if err != nil {
 		t.Fatal(err)
 	}

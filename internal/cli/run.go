@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
@@ -96,6 +98,9 @@ func selectProcessors(list []string) ([]string, error) {
 // Metrics of the processors register with reg; dead letters are counted in
 // dl, which the caller shares with other stages of the process.
 func (a *app) runProcessors(ctx context.Context, c *conn, codecs *topology.Codecs, names []string, stateDir string, reg *prometheus.Registry, dl *deadletter.Metrics, health *obs.Health) error {
+	if n := c.s.GCPercent; n > 0 && os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(n)
+	}
 	env := topology.Env{
 		Catalog: c.cat, Codecs: codecs, Log: a.log,
 		DeadLetters: dl, Stats: harness.NewMetrics(reg), Registerer: reg, Tuning: c.s.Tuning(),
