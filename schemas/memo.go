@@ -112,17 +112,3 @@ func cloneSlice[S ~[]E, E any](s S) S {
 	}
 	return slices.Clone(s)
 }
-
-// Clone returns a deep copy of n. Empty slices and maps come out empty,
-// not nil, as a decoded value's do.
-func (n *IdentityNode) Clone() *IdentityNode {
-	c := *n
-	c.Seen = cloneSlice(n.Seen)
-	c.Companions = cloneSlice(n.Companions)
-	c.Identifiers = cloneSlice(n.Identifiers)
-	c.KindCounts = maps.Clone(n.KindCounts)
-	if c.KindCounts == nil {
-		c.KindCounts = map[string]int32{}
-	}
-	return &c
-}

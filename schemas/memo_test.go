@@ -65,7 +65,6 @@ func TestMemoHandsOutWhatDecodingGives(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
 	var sessions []*SessionState
 	var features []*FeatureState
-	var nodes []*IdentityNode
 	for range 50 {
 		for _, c := range randRecords(r) {
 			switch v := c.v.(type) {
@@ -73,27 +72,11 @@ func TestMemoHandsOutWhatDecodingGives(t *testing.T) {
 				sessions = append(sessions, v)
 			case *FeatureState:
 				features = append(features, v)
-			case *IdentityNode:
-				nodes = append(nodes, v)
 			}
 		}
 	}
 	sessions = append(sessions, &SessionState{}, sessionStateOf(3, 5))
 	features = append(features, &FeatureState{})
-	nodes = append(nodes, &IdentityNode{})
-	memoCase(t, IdentityNodeRecord, (*IdentityNode).Clone, nodes, func(n *IdentityNode) {
-		n.Owner += "-changed"
-		for i := range n.Seen {
-			n.Seen[i]++
-		}
-		for i := range n.Companions {
-			n.Companions[i] += "-changed"
-		}
-		for i := range n.Identifiers {
-			n.Identifiers[i] += "-changed"
-		}
-		n.KindCounts["changed"] = 1
-	})
 	memoCase(t, SessionStateRecord, (*SessionState).Clone, sessions, func(s *SessionState) {
 		s.MergedInto = "changed"
 		for i := range s.Open {

@@ -49,10 +49,6 @@ type proc struct {
 	h   *harness.Harness
 }
 
-// memoNodes is how many nodes the table codec remembers, to copy instead
-// of decoding a node read back as it was written.
-const memoNodes = 16384
-
 // Define builds the identity processor's group graph. It does no I/O.
 func Define(cfg Config) (*goka.GroupGraph, error) {
 	if err := cfg.Validate(); err != nil {
@@ -63,7 +59,7 @@ func Define(cfg Config) (*goka.GroupGraph, error) {
 	g := goka.DefineGroup(cfg.Group,
 		harness.RawInput(t.Input, harness.Handle(p.h, cfg.Codecs.Event, p.onEvent)),
 		goka.Loop(new(codec.Bytes), harness.Handle(p.h, cfg.Codecs.Command, p.onCommand)),
-		goka.Persist(schemas.NewMemo(cfg.Codecs.Node, (*schemas.IdentityNode).Clone, memoNodes)),
+		goka.Persist(cfg.Codecs.Node),
 		goka.Output(t.Resolved, cfg.Codecs.Resolved),
 		goka.Output(t.Merges, cfg.Codecs.Merge),
 		goka.Output(t.Audit, cfg.Codecs.Audit),
