@@ -18,10 +18,6 @@ type proc struct {
 	h   *harness.Harness
 }
 
-// memoStates is how many profiles' states the table codec remembers, to
-// copy instead of decoding a state read back as it was written.
-const memoStates = 8192
-
 // Define builds the features processor's group graph. It does no I/O.
 func Define(cfg Config) (*goka.GroupGraph, error) {
 	if err := cfg.Validate(); err != nil {
@@ -34,7 +30,7 @@ func Define(cfg Config) (*goka.GroupGraph, error) {
 		harness.RawInput(t.Sessions, harness.Handle(p.h, cfg.Codecs.Session, p.onSession)),
 		harness.RawInput(t.Merges, harness.Handle(p.h, cfg.Codecs.Merge, p.onMerge)),
 		goka.Loop(new(codec.Bytes), harness.Handle(p.h, cfg.Codecs.State, p.onFold)),
-		goka.Persist(schemas.NewMemo(cfg.Codecs.State, (*schemas.FeatureState).Clone, memoStates)),
+		goka.Persist(cfg.Codecs.State),
 		goka.Output(t.Features, cfg.Codecs.Features),
 		p.h.Output(),
 	)

@@ -35,11 +35,6 @@ type proc struct {
 	wm  *watermark.Tracker
 }
 
-// memoStates is how many profiles' states the table codec remembers, to
-// copy instead of decoding a state read back as it was written: the open
-// sessions' events make decoding the largest cost of this processor.
-const memoStates = 8192
-
 // Define builds the sessions processor's group graph. It does no I/O.
 func Define(cfg Config) (*goka.GroupGraph, error) {
 	if err := cfg.Validate(); err != nil {
@@ -51,7 +46,7 @@ func Define(cfg Config) (*goka.GroupGraph, error) {
 		harness.RawInput(t.Input, harness.Handle(p.h, cfg.Codecs.Resolved, p.onEvent)),
 		harness.RawInput(t.Merges, harness.Handle(p.h, cfg.Codecs.Merge, p.onMerge)),
 		goka.Loop(new(codec.Bytes), harness.Handle(p.h, cfg.Codecs.State, p.onFold)),
-		goka.Persist(schemas.NewMemo(cfg.Codecs.State, (*schemas.SessionState).Clone, memoStates)),
+		goka.Persist(cfg.Codecs.State),
 		goka.Output(t.Closed, cfg.Codecs.Summary),
 		goka.Visitor(IdleVisitor, p.onVisit),
 		p.h.Output(),
