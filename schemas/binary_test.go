@@ -106,7 +106,7 @@ func randRecords(r *rand.Rand) []struct {
 	node := &IdentityNode{
 		Node: randString(r), Owner: randString(r), OwnerCreated: msOrZero(randTime(r)), Seen: []byte(randString(r)),
 		Companions: randStrings(r), Created: msOrZero(randTime(r)), MergedInto: randString(r), MergingInto: randString(r),
-		Identifiers: randStrings(r), KindCounts: randCounts(r), Refused: r.Int64() - 1<<62, MergingOffset: r.Int64() - 1<<62,
+		Identifiers: randStrings(r), KindCounts: randCounts(r), Refused: r.Int64() - 1<<62, AppliedOffset: r.Int64() - 1<<62,
 	}
 	created := make([]int64, r.IntN(4))
 	for i := range created {

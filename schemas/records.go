@@ -300,9 +300,9 @@ type IdentityNode struct {
 	Identifiers  []string         `avro:"identifiers" json:"identifiers"`
 	KindCounts   map[string]int32 `avro:"kind_counts" json:"kind_counts"`
 	Refused      int64            `avro:"refused" json:"refused"`
-	// MergingOffset is the loopback offset of the merge command that made
-	// the offer MergingInto names.
-	MergingOffset int64 `avro:"merging_offset" json:"merging_offset"`
+	// AppliedOffset is the loopback offset of the last command that changed
+	// a profile node.
+	AppliedOffset int64 `avro:"applied_offset" json:"applied_offset"`
 }
 
 // IdentityCommand is the activa.IdentityCommand record: a message of the

@@ -67,15 +67,17 @@
 // id with its input partition and offset) within a horizon. The same event
 // id at another offset is a duplicate and is dropped; at the same offset it is
 // the same record read again after a crash and is processed again, so that
-// nothing it had to emit is lost. Loopback commands are idempotent, and a
-// command read again after a crash, when its table write landed but not all
-// the commands it sent, sends them again: the event that created a profile
-// links it again, a link claims again the unowned identifiers it took, a
-// survivor repoints every offered identifier it holds, and the merge command
-// that made an offer (recognised by its loopback offset) offers again. An
-// offer and its answer carry that offset, so that a duplicate answer to an
-// earlier offer does not settle a later one, and a repoint moves an
-// identifier only from the profile it names. The tests drive the handlers
+// nothing it had to emit is lost. Loopback commands are idempotent. A
+// profile node keeps the loopback offset of the last command that changed
+// it, so a command at or below that offset is known to be read again after a
+// crash, when its table write landed but perhaps not all the commands it
+// sent: it sends them again. The event that created a profile links it
+// again, a link claims again the unowned identifiers it took, a survivor
+// repoints every offered identifier it holds, and the merge command that
+// made an offer offers again. An offer and its answer carry that offset, so
+// that a duplicate answer to an earlier offer does not settle a later one,
+// and a repoint moves an identifier only from the profile it names. Read the
+// first time, a command sends nothing more than before. The tests drive the handlers
 // through such partial crashes (a table write that lands or not, a prefix of
 // the commands to each partition) and check the same outcome.
 package identity

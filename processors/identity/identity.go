@@ -396,6 +396,20 @@ func (p *proc) profile(ctx goka.Context, m harness.Msg[schemas.IdentityCommand],
 	return nil
 }
 
+// save writes the state of the current profile key, with the offset of the
+// command that changed it.
+func (p *proc) save(ctx goka.Context, st *schemas.IdentityNode) {
+	st.AppliedOffset = ctx.Offset()
+	ctx.SetValue(st)
+}
+
+// readAgain says whether the current command changed the profile st
+// already: it is read again after a failure, and what it sent may not have
+// been written.
+func readAgain(ctx goka.Context, st *schemas.IdentityNode) bool {
+	return ctx.Value() != nil && ctx.Offset() <= st.AppliedOffset
+}
+
 // msTime turns epoch milliseconds into a time, 0 into the zero time.
 func msTime(ms int64) time.Time {
 	if ms == 0 {
@@ -422,6 +436,7 @@ func (p *proc) link(ctx goka.Context, m harness.Msg[schemas.IdentityCommand]) {
 	}
 	self := profileID(ctx)
 	changed := ctx.Value() == nil
+	again := readAgain(ctx, st)
 	var others []string
 	othersCreated := map[string]time.Time{}
 	for i, id := range cmd.Identifiers {
@@ -432,10 +447,10 @@ func (p *proc) link(ctx goka.Context, m harness.Msg[schemas.IdentityCommand]) {
 		switch owner {
 		case "", self:
 			if slices.Contains(st.Identifiers, id) {
-				if owner == "" {
-					// Taken by an earlier reading of this command, or by
-					// another event: the claim is sent again, in case it
-					// was lost with a process that died.
+				if owner == "" && again {
+					// Taken by the first reading of this command: the
+					// claim is sent again, in case it was lost with a
+					// process that died.
 					p.send(ctx, id, &schemas.IdentityCommand{Op: opClaim, EventRaw: cmd.EventRaw, EventID: cmd.EventID, EventType: cmd.EventType, EventTS: cmd.EventTS, Profile: self, ProfileCreated: st.Created})
 				}
 				continue
@@ -467,7 +482,7 @@ func (p *proc) link(ctx goka.Context, m harness.Msg[schemas.IdentityCommand]) {
 		}
 	}
 	if changed {
-		ctx.SetValue(st)
+		p.save(ctx, st)
 	}
 	for _, q := range others {
 		p.send(ctx, profileKey(q), &schemas.IdentityCommand{Op: opMerge, EventRaw: cmd.EventRaw, EventID: cmd.EventID, EventType: cmd.EventType, EventTS: cmd.EventTS, Profile: self, ProfileCreated: st.Created, KindCounts: st.KindCounts, TargetCreated: othersCreated[q]})
@@ -517,7 +532,7 @@ func (p *proc) conflict(ctx goka.Context, m harness.Msg[schemas.IdentityCommand]
 			st.KindCounts[kindOf(id)]--
 		}
 	}
-	ctx.SetValue(st)
+	p.save(ctx, st)
 	if cmd.Profile != self {
 		p.send(ctx, profileKey(cmd.Profile), &schemas.IdentityCommand{Op: opMerge, EventRaw: cmd.EventRaw, EventID: cmd.EventID, EventType: cmd.EventType, EventTS: cmd.EventTS, Profile: self, ProfileCreated: st.Created, KindCounts: st.KindCounts, TargetCreated: cmd.ProfileCreated})
 	}
@@ -540,7 +555,7 @@ func (p *proc) merge(ctx goka.Context, m harness.Msg[schemas.IdentityCommand]) {
 			// Offered already. The command that made the offer, read again
 			// after a failure, sends it again: the process may have died
 			// after recording the offer and before sending it.
-			if ctx.Offset() == v.MergingOffset {
+			if ctx.Offset() == v.AppliedOffset {
 				p.offer(ctx, v, cmd)
 			}
 			return
@@ -554,20 +569,20 @@ func (p *proc) merge(ctx goka.Context, m harness.Msg[schemas.IdentityCommand]) {
 		// This profile is the older one: the other merges into it.
 		p.send(ctx, profileKey(cmd.Profile), &schemas.IdentityCommand{Op: opMerge, EventRaw: cmd.EventRaw, EventID: cmd.EventID, EventType: cmd.EventType, EventTS: cmd.EventTS, Profile: self, ProfileCreated: st.Created, KindCounts: st.KindCounts, TargetCreated: cmd.ProfileCreated})
 		if ctx.Value() == nil {
-			ctx.SetValue(st)
+			p.save(ctx, st)
 		}
 		return
 	}
 	if r := p.cfg.Limits.union(st.KindCounts, cmd.KindCounts); r != nil {
 		p.refuse(ctx, st, cmd.Profile, profileKey(self), r, cmd)
-		ctx.SetValue(st)
+		p.save(ctx, st)
 		return
 	}
 	// Offer the identifiers; the profile stays what it is (and defers what
 	// reaches it) until the survivor, which checks the limits with its own
 	// current counts, answers merged or revive.
-	st.MergingInto, st.MergingOffset = cmd.Profile, ctx.Offset()
-	ctx.SetValue(st)
+	st.MergingInto = cmd.Profile
+	p.save(ctx, st)
 	p.offer(ctx, st, cmd)
 }
 
@@ -579,7 +594,7 @@ func (p *proc) merge(ctx goka.Context, m harness.Msg[schemas.IdentityCommand]) {
 func (p *proc) offer(ctx goka.Context, st *schemas.IdentityNode, cmd *schemas.IdentityCommand) {
 	p.send(ctx, profileKey(cmd.Profile), &schemas.IdentityCommand{
 		Op: opAbsorb, EventRaw: cmd.EventRaw, EventID: cmd.EventID, EventType: cmd.EventType, EventTS: cmd.EventTS, Profile: profileID(ctx), ProfileCreated: st.Created,
-		Identifiers: st.Identifiers, KindCounts: st.KindCounts, TargetCreated: cmd.ProfileCreated, Offset: st.MergingOffset,
+		Identifiers: st.Identifiers, KindCounts: st.KindCounts, TargetCreated: cmd.ProfileCreated, Offset: st.AppliedOffset,
 	})
 }
 
@@ -592,6 +607,7 @@ func (p *proc) absorb(ctx goka.Context, m harness.Msg[schemas.IdentityCommand]) 
 		return
 	}
 	self := profileID(ctx)
+	again := readAgain(ctx, st)
 	var moved, held []string
 	add := map[string]int32{}
 	for _, id := range cmd.Identifiers {
@@ -605,7 +621,7 @@ func (p *proc) absorb(ctx goka.Context, m harness.Msg[schemas.IdentityCommand]) 
 	if r := p.cfg.Limits.union(st.KindCounts, add); r != nil {
 		// This profile gained identifiers since the merge was agreed.
 		p.refuse(ctx, st, self, profileKey(cmd.Profile), r, cmd)
-		ctx.SetValue(st)
+		p.save(ctx, st)
 		p.send(ctx, profileKey(cmd.Profile), &schemas.IdentityCommand{Op: opRevive, EventRaw: cmd.EventRaw, EventID: cmd.EventID, EventType: cmd.EventType, EventTS: cmd.EventTS, Profile: self, Offset: cmd.Offset})
 		return
 	}
@@ -623,11 +639,13 @@ func (p *proc) absorb(ctx goka.Context, m harness.Msg[schemas.IdentityCommand]) 
 		st.KindCounts[kindOf(id)]++
 		kept = append(kept, id)
 	}
-	// Offered identifiers this profile held already are repointed too: the
-	// offer may be read again after a failure, when this profile took them
-	// but its repoints were not all written.
-	kept = append(kept, held...)
-	ctx.SetValue(st)
+	if again {
+		// Read again after a failure: this profile took the offered
+		// identifiers already, but its repoints may not all have been
+		// written.
+		kept = append(kept, held...)
+	}
+	p.save(ctx, st)
 	ctx.Emit(p.cfg.Topics.Merges, cmd.Profile, &schemas.ProfileMerge{
 		Absorbed: cmd.Profile, Survivor: self, CauseEventID: cmd.EventID, Reason: "link",
 		TS: cmd.EventTS, Identifiers: cmd.Identifiers,
@@ -645,9 +663,9 @@ func (p *proc) absorb(ctx goka.Context, m harness.Msg[schemas.IdentityCommand]) 
 // on the profile forwards whatever reaches it to the survivor. An answer to
 // another offer than the outstanding one is ignored.
 func (p *proc) merged(ctx goka.Context, cmd *schemas.IdentityCommand) {
-	if st, ok := ctx.Value().(*schemas.IdentityNode); ok && st != nil && st.MergingInto != "" && st.MergingOffset == cmd.Offset {
+	if st, ok := ctx.Value().(*schemas.IdentityNode); ok && st != nil && st.MergingInto != "" && st.AppliedOffset == cmd.Offset {
 		st.MergedInto, st.MergingInto = cmd.Profile, ""
-		ctx.SetValue(st)
+		p.save(ctx, st)
 	}
 }
 
@@ -659,11 +677,11 @@ func (p *proc) merged(ctx goka.Context, cmd *schemas.IdentityCommand) {
 // offer than the outstanding one is ignored.
 func (p *proc) revive(ctx goka.Context, cmd *schemas.IdentityCommand) {
 	st, ok := ctx.Value().(*schemas.IdentityNode)
-	if !ok || st == nil || st.MergingInto == "" || st.MergingOffset != cmd.Offset {
+	if !ok || st == nil || st.MergingInto == "" || st.AppliedOffset != cmd.Offset {
 		return
 	}
 	st.MergingInto = ""
-	ctx.SetValue(st)
+	p.save(ctx, st)
 }
 
 // erase forgets the profile and every identifier it owns, and confirms.
