@@ -405,9 +405,10 @@ func (p *proc) save(ctx goka.Context, st *schemas.IdentityNode) {
 
 // readAgain says whether the current command changed the profile st
 // already: it is read again after a failure, and what it sent may not have
-// been written.
+// been written. A new profile has offset 0, which a command at offset 0 may
+// take for a second reading: a new profile holds nothing to send again.
 func readAgain(ctx goka.Context, st *schemas.IdentityNode) bool {
-	return ctx.Value() != nil && ctx.Offset() <= st.AppliedOffset
+	return ctx.Offset() <= st.AppliedOffset
 }
 
 // msTime turns epoch milliseconds into a time, 0 into the zero time.
