@@ -228,11 +228,17 @@ func (r *bin) sizedBlocks(grow func(n int), item func()) {
 	}
 }
 
+// maxGrow caps the items readArray makes room for ahead of reading them.
+const maxGrow = 1024
+
 // readArray reads an array whose items item reads; an empty array reads
 // as an empty, not nil, slice.
 func readArray[T any](r *bin, item func() T) []T {
 	out := []T{}
-	r.sizedBlocks(func(n int) { out = slices.Grow(out, n) }, func() { out = append(out, item()) })
+	// A block's count is checked against the bytes left, one per item, but
+	// an item in memory is larger than a byte: the room made ahead is
+	// capped, so that a hostile count costs no more than growing would.
+	r.sizedBlocks(func(n int) { out = slices.Grow(out, min(n, maxGrow)) }, func() { out = append(out, item()) })
 	if r.err != nil {
 		return nil
 	}
