@@ -437,7 +437,6 @@ func (p *proc) link(ctx goka.Context, m harness.Msg[schemas.IdentityCommand]) {
 	}
 	self := profileID(ctx)
 	changed := ctx.Value() == nil
-	again := readAgain(ctx, st)
 	var others []string
 	othersCreated := map[string]time.Time{}
 	for i, id := range cmd.Identifiers {
@@ -448,10 +447,13 @@ func (p *proc) link(ctx goka.Context, m harness.Msg[schemas.IdentityCommand]) {
 		switch owner {
 		case "", self:
 			if slices.Contains(st.Identifiers, id) {
-				if owner == "" && again {
-					// Taken by the first reading of this command: the
-					// claim is sent again, in case it was lost with a
-					// process that died.
+				if owner == "" {
+					// Taken by an earlier reading of this command or by
+					// another link: the claim is sent again whether or
+					// not this is a second reading. The kill -9 test lost
+					// claims when only second readings sent them (1 run in
+					// 3 clean-clone CI runs): a claim whose command is not
+					// read again after a crash.
 					p.send(ctx, id, &schemas.IdentityCommand{Op: opClaim, EventRaw: cmd.EventRaw, EventID: cmd.EventID, EventType: cmd.EventType, EventTS: cmd.EventTS, Profile: self, ProfileCreated: st.Created})
 				}
 				continue
