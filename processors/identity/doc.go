@@ -72,12 +72,12 @@
 // it, so a command at or below that offset is known to be read again after a
 // crash, when its table write landed but perhaps not all the commands it
 // sent: it sends them again. The event that created a profile links it
-// again, a link claims again the unowned identifiers it took, a survivor
-// repoints every offered identifier it holds, and the merge command that
-// made an offer offers again. An offer and its answer carry that offset, so
+// again, a survivor repoints every offered identifier it holds, and the
+// merge command that made an offer offers again. A link claims again the
+// unowned identifiers the profile holds on every reading, not only the
+// second: the kill -9 test lost claims otherwise. An offer and its answer carry that offset, so
 // that a duplicate answer to an earlier offer does not settle a later one,
-// and a repoint moves an identifier only from the profile it names. Read the
-// first time, a command sends nothing more than before. The tests drive the handlers
+// and a repoint moves an identifier only from the profile it names. The tests drive the handlers
 // through such partial crashes (a table write that lands or not, a prefix of
 // the commands to each partition) and check the same outcome.
 package identity
