@@ -196,7 +196,10 @@ func startPipelineWith(t testing.TB, partitions int32) *pipeline {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &pipeline{t: t, a: a, c: c, codecs: codecs, state: filepath.Join(dir, "state")}
+	// ACTIVA_E2E_RATE paces replays (events per second) below what the
+	// pipeline sustains; unset, they go as fast as possible, as a catch-up
+	// after downtime would.
+	p := &pipeline{t: t, a: a, c: c, codecs: codecs, state: filepath.Join(dir, "state"), rate: float64(envInt("ACTIVA_E2E_RATE", 0))}
 	t.Cleanup(p.stop)
 	return p
 }

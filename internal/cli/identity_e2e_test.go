@@ -39,6 +39,7 @@ type pipeline struct {
 	done    chan error
 	started bool
 	names   []string // processors to run; nil runs all
+	rate    float64  // events per second replayed; 0 as fast as possible
 }
 
 // startPipeline starts the embedded broker and registry and the processors.
@@ -84,7 +85,7 @@ func (p *pipeline) stop() {
 // replayOnly replays a file without waiting for any processor.
 func (p *pipeline) replayOnly(path string) replay.Stats {
 	p.t.Helper()
-	st, err := p.a.replayFile(context.Background(), p.c, p.codecs, path, replay.Config{HashKey: []byte(demoHashKey), Ingest: ingest.DefaultConfig()}, false, p.dl)
+	st, err := p.a.replayFile(context.Background(), p.c, p.codecs, path, replay.Config{HashKey: []byte(demoHashKey), Ingest: ingest.DefaultConfig(), Rate: p.rate}, false, p.dl)
 	if err != nil {
 		p.t.Fatal(err)
 	}
