@@ -440,6 +440,22 @@ type TriggerState struct {
 	Fired       []string      `avro:"fired" json:"fired,omitempty"`
 	Recent      []string      `avro:"recent" json:"recent,omitempty"`
 	MergedInto  string        `avro:"merged_into" json:"merged_into,omitempty"`
+	// DevicePurchases are purchases other profiles made on devices this
+	// profile filled carts on (a shared device).
+	DevicePurchases []DevicePurchase `avro:"device_purchases" json:"device_purchases,omitempty"`
+	// CartOf is, for a device key, the profile that last filled a cart on
+	// the device.
+	CartOf string `avro:"cart_of" json:"cart_of,omitempty"`
+	// PurchaseFrom is, on the loopback to a device key, the profile whose
+	// purchases these are.
+	PurchaseFrom string `avro:"purchase_from" json:"purchase_from,omitempty"`
+}
+
+// DevicePurchase is the activa.DevicePurchase record: a purchase made on a
+// device by another profile.
+type DevicePurchase struct {
+	TS     time.Time `avro:"ts" json:"ts"`
+	Device string    `avro:"device" json:"device"`
 }
 
 // CartEvent is the activa.CartEvent record: a cart event not decided yet.
@@ -450,6 +466,7 @@ type CartEvent struct {
 	ProductID string    `avro:"product_id" json:"product_id"`
 	Value     float64   `avro:"value" json:"value"`
 	Channel   string    `avro:"channel" json:"channel"`
+	Device    string    `avro:"device" json:"device"`
 }
 
 // PendingForm is the activa.PendingForm record: a started form not decided

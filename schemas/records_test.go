@@ -73,12 +73,13 @@ var recordCases = map[string]recordCase{
 		ProductID: "p-1", Value: 19.9, Qty: 2, ScrollPct: 40, DwellMS: 1200,
 	}}}}}),
 	TriggerStateRecord: caseOf(TriggerState{
-		Pending:     []CartEvent{{EventID: "e-1", TS: ms(1_793_613_600_000), Type: "add_to_cart", ProductID: "p-1", Value: 39.8, Channel: "web"}},
+		Pending:     []CartEvent{{EventID: "e-1", TS: ms(1_793_613_600_000), Type: "add_to_cart", ProductID: "p-1", Value: 39.8, Channel: "web", Device: "d-1"}},
 		Purchases:   []time.Time{ms(1_793_613_000_000)},
 		ClosedUntil: ms(1_793_612_000_000), Horizon: ms(1_793_613_000_000), HorizonSeen: ms(1_795_000_000_000),
 		Forms: []PendingForm{{FormID: "newsletter", EventID: "e-2", TS: ms(1_793_613_700_000), Channel: "app"}},
 		Marks: []FormMark{{FormID: "newsletter", Kind: "form_submit", EventID: "e-3", TS: ms(1_793_613_800_000)}},
 		Fired: []string{"t-1"}, Recent: []string{"e-1", "e-2"}, MergedInto: "p-9",
+		DevicePurchases: []DevicePurchase{{TS: ms(1_793_613_900_000), Device: "d-1"}}, CartOf: "p-8", PurchaseFrom: "p-7",
 	}),
 	FeatureStateRecord: caseOf(FeatureState{
 		FirstSeen: ms(1_793_000_000_000), LastSeen: ms(1_793_613_600_000), Events: 40, LastOrderTS: ms(1_793_600_000_000),

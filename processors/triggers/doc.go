@@ -25,4 +25,12 @@
 // that opened the cart or form (or the segment change), and the latest
 // ids fired are kept. Merges hand the absorbed profile's pending carts
 // and forms to the survivor.
+//
+// A purchase also buys a cart another profile filled on the same device:
+// identity keeps a device two customers share in one profile, so a
+// person's lines added on it before they identify and their purchase after
+// land in two profiles. The table keeps, under device:<id>, the profile
+// that last filled a cart on each device; a purchase made on the device by
+// another profile is handed to it, and buys a cart holding a line from
+// that device.
 package triggers

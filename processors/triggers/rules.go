@@ -100,7 +100,7 @@ func (r Rules) apply(st *schemas.TriggerState, ev *schemas.Event, fired func(*sc
 		if len(st.Pending) >= r.MaxItems {
 			return Full
 		}
-		ce := schemas.CartEvent{EventID: ev.EventID, TS: ts, Type: ev.Type, ProductID: ev.ProductID, Channel: ev.Channel}
+		ce := schemas.CartEvent{EventID: ev.EventID, TS: ts, Type: ev.Type, ProductID: ev.ProductID, Channel: ev.Channel, Device: ev.IDs.Device}
 		if ev.Type == "add_to_cart" {
 			qty := int64(1)
 			if q, err := strconv.ParseInt(ev.Props["qty"], 10, 64); err == nil && q > 0 {
@@ -221,6 +221,7 @@ func (r Rules) decide(profile string, st *schemas.TriggerState, wm, now time.Tim
 		t.ProfileID = profile
 		r.fire(st, t, fired)
 	}
+	buys := r.buys(st)
 	var cart []schemas.CartEvent
 	n, pi := 0, 0
 	for _, e := range st.Pending {
@@ -229,8 +230,8 @@ func (r Rules) decide(profile string, st *schemas.TriggerState, wm, now time.Tim
 		}
 		n++
 		// The purchases up to this line empty the cart first.
-		for ; pi < len(st.Purchases) && st.Purchases[pi].Before(e.TS); pi++ {
-			cart = r.purchase(profile, st, cart, st.Purchases[pi], fired)
+		for ; pi < len(buys) && buys[pi].TS.Before(e.TS); pi++ {
+			cart = r.purchase(profile, st, cart, buys[pi], fired)
 		}
 		if len(cart) > 0 && e.TS.After(cart[len(cart)-1].TS.Add(r.CartDelay)) {
 			r.abandon(profile, st, cart, fired)
@@ -250,8 +251,8 @@ func (r Rules) decide(profile string, st *schemas.TriggerState, wm, now time.Tim
 			st.ClosedUntil = e.TS
 		}
 	}
-	for ; len(cart) > 0 && pi < len(st.Purchases) && !st.Purchases[pi].After(h); pi++ {
-		cart = r.purchase(profile, st, cart, st.Purchases[pi], fired)
+	for ; len(cart) > 0 && pi < len(buys) && !buys[pi].TS.After(h); pi++ {
+		cart = r.purchase(profile, st, cart, buys[pi], fired)
 	}
 	if n == 0 {
 		return
@@ -263,13 +264,45 @@ func (r Rules) decide(profile string, st *schemas.TriggerState, wm, now time.Tim
 	st.Pending = append(cart, st.Pending[n:]...)
 }
 
-// purchase applies a purchase at p to the cart being walked: a cart whose
-// delay ended before p was abandoned; any other is bought.
-func (r Rules) purchase(profile string, st *schemas.TriggerState, cart []schemas.CartEvent, p time.Time, fired func(*schemas.Trigger)) []schemas.CartEvent {
-	if len(cart) > 0 && p.After(cart[len(cart)-1].TS.Add(r.CartDelay)) {
+// buys returns the profile's own purchases (no device) and the purchases
+// other profiles made on its carts' devices, in event-time order.
+func (r Rules) buys(st *schemas.TriggerState) []schemas.DevicePurchase {
+	out := make([]schemas.DevicePurchase, 0, len(st.Purchases)+len(st.DevicePurchases))
+	for _, p := range st.Purchases {
+		out = append(out, schemas.DevicePurchase{TS: p})
+	}
+	out = append(out, st.DevicePurchases...)
+	if len(st.DevicePurchases) > 0 {
+		slices.SortStableFunc(out, func(a, b schemas.DevicePurchase) int { return a.TS.Compare(b.TS) })
+	}
+	return out
+}
+
+// purchase applies a purchase to the cart being walked: a cart whose
+// delay ended before it was abandoned; any other is bought. A purchase
+// another profile made on a device concerns only a cart holding a line
+// from that device.
+func (r Rules) purchase(profile string, st *schemas.TriggerState, cart []schemas.CartEvent, p schemas.DevicePurchase, fired func(*schemas.Trigger)) []schemas.CartEvent {
+	if p.Device != "" && !slices.ContainsFunc(cart, func(e schemas.CartEvent) bool { return e.Device == p.Device }) {
+		return cart
+	}
+	if len(cart) > 0 && p.TS.After(cart[len(cart)-1].TS.Add(r.CartDelay)) {
 		r.abandon(profile, st, cart, fired)
 	}
 	return nil
+}
+
+// addDevicePurchase remembers a purchase another profile made on a device.
+func (r Rules) addDevicePurchase(st *schemas.TriggerState, p schemas.DevicePurchase) {
+	i, ok := slices.BinarySearchFunc(st.DevicePurchases, p, func(a, b schemas.DevicePurchase) int {
+		if c := a.TS.Compare(b.TS); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.Device, b.Device)
+	})
+	if !ok {
+		st.DevicePurchases = keep(slices.Insert(st.DevicePurchases, i, p), r.Keep)
+	}
 }
 
 // abandon fires the trigger of an abandoned cart.
@@ -319,6 +352,9 @@ func (r Rules) fold(st, src *schemas.TriggerState) {
 	for _, m := range src.Marks {
 		st.Marks = keep(append(st.Marks, m), r.Keep)
 		st.Forms = slices.DeleteFunc(st.Forms, func(f schemas.PendingForm) bool { return f.FormID == m.FormID && r.covers(f, m) })
+	}
+	for _, p := range src.DevicePurchases {
+		r.addDevicePurchase(st, p)
 	}
 	for _, id := range src.Fired {
 		if !slices.Contains(st.Fired, id) {

@@ -3,6 +3,8 @@ package triggers
 import (
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/lovoo/goka"
@@ -89,11 +91,19 @@ func (p *proc) onEvent(ctx goka.Context, m harness.Msg[schemas.ResolvedEvent]) {
 	if st.MergedInto != "" {
 		// Resolved before identity knew of the merge: the survivor's.
 		d := &schemas.TriggerState{}
-		p.refuse(ctx, m.Raw, ev, p.cfg.Rules.apply(d, ev, p.emitter(ctx, st.MergedInto)))
+		v := p.cfg.Rules.apply(d, ev, p.emitter(ctx, st.MergedInto))
+		p.refuse(ctx, m.Raw, ev, v)
+		if v == Applied {
+			p.tellDevice(ctx, st.MergedInto, ev, false)
+		}
 		p.loop(ctx, st.MergedInto, d)
 		return
 	}
+	had := ev.IDs.Device == "" || slices.ContainsFunc(st.Pending, func(e schemas.CartEvent) bool { return e.Device == ev.IDs.Device })
 	v := p.cfg.Rules.apply(st, ev, p.emitter(ctx, ctx.Key()))
+	if v == Applied {
+		p.tellDevice(ctx, ctx.Key(), ev, had)
+	}
 	if v == Duplicate {
 		if mt := p.cfg.Metrics; mt != nil {
 			mt.Duplicates.Inc()
@@ -102,6 +112,65 @@ func (p *proc) onEvent(ctx goka.Context, m harness.Msg[schemas.ResolvedEvent]) {
 	}
 	p.refuse(ctx, m.Raw, ev, v)
 	p.cfg.Rules.decide(ctx.Key(), st, p.wm.Watermark(ctx.Partition(), now), now, p.emitter(ctx, ctx.Key()))
+	ctx.SetValue(st)
+}
+
+// devicePrefix starts the keys of devices in the triggers table: a device
+// key knows the profile that last filled a cart on the device, so that a
+// purchase another profile makes on it (a shared device, which identity
+// keeps in one profile only) reaches that cart.
+const devicePrefix = "device:"
+
+// tellDevice tells the device of an event applied for profile what it must
+// know: the first line of a cart from the device (had says the profile's
+// pending lines hold one already), or a purchase made on it.
+func (p *proc) tellDevice(ctx goka.Context, profile string, ev *schemas.Event, had bool) {
+	d := ev.IDs.Device
+	switch {
+	case d == "":
+	case ev.Type == "add_to_cart" && !had:
+		p.loop(ctx, devicePrefix+d, &schemas.TriggerState{CartOf: profile})
+	case ev.Type == "purchase" || ev.Type == "store_purchase":
+		p.loop(ctx, devicePrefix+d, &schemas.TriggerState{PurchaseFrom: profile, Purchases: []time.Time{ev.TS.UTC()}})
+	}
+}
+
+// onDevice keeps a device's cart profile and recent purchases, and hands
+// each purchase made on it by another profile to the profile filling a
+// cart there.
+func (p *proc) onDevice(ctx goka.Context, m *schemas.TriggerState) {
+	st := p.state(ctx)
+	d := strings.TrimPrefix(ctx.Key(), devicePrefix)
+	r := p.cfg.Rules
+	var send []time.Time
+	switch {
+	case m.CartOf != "":
+		if st.CartOf == m.CartOf {
+			return
+		}
+		st.CartOf = m.CartOf
+		send = st.Purchases // purchases that came before the cart's news
+	case m.PurchaseFrom != "":
+		for _, t := range m.Purchases {
+			i, ok := slices.BinarySearchFunc(st.Purchases, t, time.Time.Compare)
+			if ok {
+				continue
+			}
+			st.Purchases = keep(slices.Insert(st.Purchases, i, t), r.Keep)
+			if st.CartOf != "" && st.CartOf != m.PurchaseFrom {
+				send = append(send, t)
+			}
+		}
+	default:
+		return
+	}
+	if len(send) > 0 {
+		out := &schemas.TriggerState{}
+		for _, t := range send {
+			out.DevicePurchases = append(out.DevicePurchases, schemas.DevicePurchase{TS: t, Device: d})
+		}
+		p.loop(ctx, st.CartOf, out)
+	}
 	ctx.SetValue(st)
 }
 
@@ -170,6 +239,10 @@ func (p *proc) loop(ctx goka.Context, to string, st *schemas.TriggerState) {
 
 // onFold takes the pending state of a profile merged into this one.
 func (p *proc) onFold(ctx goka.Context, m harness.Msg[schemas.TriggerState]) {
+	if strings.HasPrefix(ctx.Key(), devicePrefix) {
+		p.onDevice(ctx, m.Value)
+		return
+	}
 	st := p.state(ctx)
 	if st.MergedInto != "" {
 		p.loop(ctx, st.MergedInto, m.Value) // merged on in turn

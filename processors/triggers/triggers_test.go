@@ -69,7 +69,18 @@ func (r *rig) send(profile string, at time.Duration, typ, product string, value 
 
 func (r *rig) sendID(profile, id string, at time.Duration, typ, product string, value float64, props map[string]string) {
 	r.t.Helper()
-	ev := schemas.Event{EventID: id, TS: r.base.Add(at), Type: typ, Channel: "web", ProductID: product, Value: value, IDs: schemas.IDs{Cookie: "c-1"}, Props: props}
+	r.sendEvent(profile, schemas.Event{EventID: id, TS: r.base.Add(at), Type: typ, Channel: "web", ProductID: product, Value: value, IDs: schemas.IDs{Cookie: "c-1"}, Props: props})
+}
+
+// sendOn consumes an event of profile from device at base+at.
+func (r *rig) sendOn(profile, device string, at time.Duration, typ, product string, value float64) {
+	r.t.Helper()
+	r.seq++
+	r.sendEvent(profile, schemas.Event{EventID: fmt.Sprintf("e-%04d", r.seq), TS: r.base.Add(at), Type: typ, Channel: "app", ProductID: product, Value: value, IDs: schemas.IDs{Device: device}})
+}
+
+func (r *rig) sendEvent(profile string, ev schemas.Event) {
+	r.t.Helper()
 	b, err := r.codecs.Resolved.Encode(&schemas.ResolvedEvent{ProfileID: profile, Event: ev})
 	if err != nil {
 		r.t.Fatal(err)
@@ -267,5 +278,30 @@ func TestACartHandedOverAfterItsPurchaseWasDecidedIsBought(t *testing.T) {
 	r.proc.VisitAll(t.Context(), triggers.DueVisitor, nil)
 	if got := r.fired(); len(got) != 0 {
 		t.Fatalf("a bought cart fired: %+v", got)
+	}
+}
+
+// TestAPurchaseOnASharedDeviceBuysTheCartFilledThere: identity keeps a
+// device two customers share in one profile, so the lines a person adds
+// on it before identifying and the purchase they make after land in two
+// profiles. The purchase still buys the cart filled on that device,
+// whichever of the two the triggers processor reads first, and no other
+// cart.
+func TestAPurchaseOnASharedDeviceBuysTheCartFilledThere(t *testing.T) {
+	r := newRig(t)
+	// The cart first, then the purchase.
+	r.sendOn("p-tablet", "d-shared", 0, "add_to_cart", "p-10", 20)
+	r.sendOn("p-buyer", "d-shared", 4*time.Minute, "purchase", "", 20)
+	// The purchase first (read before the line, within the lateness).
+	r.sendOn("p-buyer2", "d-shared2", 4*time.Minute, "purchase", "", 20)
+	r.sendOn("p-tablet2", "d-shared2", time.Minute, "add_to_cart", "p-10", 20)
+	// A cart on another device that the buyer's purchase does not buy.
+	r.sendOn("p-tablet", "d-own", 2*time.Hour, "add_to_cart", "p-20", 5)
+	r.sendOn("p-buyer", "d-shared", 2*time.Hour+time.Minute, "purchase", "", 30)
+	r.tick(3 * time.Hour)
+	r.proc.VisitAll(t.Context(), triggers.DueVisitor, nil)
+	got := r.fired()
+	if len(got) != 1 || got[0].ProfileID != "p-tablet" || len(got[0].Products) != 1 || got[0].Products[0] != "p-20" {
+		t.Fatalf("fired %+v, want the one cart of p-tablet on d-own", got)
 	}
 }
