@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -20,6 +21,7 @@ type triggerScore struct {
 	boughtFired           int // cart triggers on a visit that purchased within the delay
 	unmatched, ambiguous  int // triggers on no abandoned visit; on visits of several persons at once
 	fired, distinctFiring int
+	erasedAgain           int // fired again, with the same id, for a person who asked for erasure
 }
 
 // cartDelay is the triggers' default cart delay.
@@ -75,17 +77,29 @@ func checkTriggers(t *testing.T, p *pipeline, truth *gen.Truth, what string) tri
 	formHits := map[visit]int{}
 	var s triggerScore
 	ids := map[string]bool{}
+	erased := map[int]bool{}
+	for _, e := range truth.Erasures {
+		erased[person[e.Person]] = true
+	}
 	readAll(p, topology.Triggers, func(_ string, tr *schemas.Trigger) {
 		s.fired++
-		if ids[tr.TriggerID] {
-			t.Errorf("%s: trigger %s (%s, cause %s) fired twice", what, tr.TriggerID, tr.Kind, tr.CauseEventID)
-		}
-		ids[tr.TriggerID] = true
 		e, ok := events[tr.CauseEventID]
 		if !ok {
 			t.Errorf("%s: trigger %s caused by unknown event %q", what, tr.TriggerID, tr.CauseEventID)
 			return
 		}
+		if ids[tr.TriggerID] {
+			// Identity forgets a person who asked for erasure, dedup memory
+			// included, so a replay of the whole input resolves their events
+			// again; their triggers come again with the same id, which
+			// tells a consumer it has seen them.
+			if os := owners(e); len(os) > 0 && !slices.ContainsFunc(os, func(o int) bool { return !erased[o] }) {
+				s.erasedAgain++
+				return
+			}
+			t.Errorf("%s: trigger %s (%s, cause %s) fired twice", what, tr.TriggerID, tr.Kind, tr.CauseEventID)
+		}
+		ids[tr.TriggerID] = true
 		// The visit of the event: of its owner, or of the one owner (of a
 		// shared device) with a visit at that time.
 		ts := e.TS.UTC()
