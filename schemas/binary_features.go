@@ -31,7 +31,8 @@ func (s *FeatureState) avroAppend(b []byte) []byte {
 	b = appendMap(b, s.Offsets, appendLong)
 	b = appendString(b, s.MergedInto)
 	b = appendLong(b, s.Version)
-	return appendString(b, s.LastEventID)
+	b = appendString(b, s.LastEventID)
+	return appendBool(b, s.Erased)
 }
 
 func (s *FeatureState) avroRead(b []byte) error {
@@ -54,7 +55,7 @@ func (s *FeatureState) avroRead(b []byte) error {
 	})
 	s.Recent = r.strings()
 	s.Offsets = r.longMap()
-	s.MergedInto, s.Version, s.LastEventID = r.str(), r.long(), r.str()
+	s.MergedInto, s.Version, s.LastEventID, s.Erased = r.str(), r.long(), r.str(), r.bool()
 	return r.end()
 }
 

@@ -398,6 +398,7 @@ type FeatureState struct {
 	MergedInto     string           `avro:"merged_into" json:"merged_into,omitempty"`
 	Version        int64            `avro:"version" json:"version"`
 	LastEventID    string           `avro:"last_event_id" json:"last_event_id,omitempty"`
+	Erased         bool             `avro:"erased" json:"erased,omitempty"`
 }
 
 // DayBucket is the activa.DayBucket record: the orders of one UTC day.

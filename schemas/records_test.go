@@ -88,7 +88,7 @@ var recordCases = map[string]recordCase{
 		ScrollSessions: 3, ScrollSum: 150, DwellPages: 12, DwellMS: 90_000, Web: 30, App: 6, Store: 3, Other: 1,
 		Categories: []CategoryScore{{Category: "shoes", Score: 4.5}}, Devices: []string{"d-1"},
 		Consent: []ConsentMark{{Purpose: "email", Granted: true, TS: ms(1_793_100_000_000), EventID: "e-3"}},
-		Recent:  []string{"e-39", "s:x"}, Offsets: map[string]int64{"activa.events.resolved": 17}, MergedInto: "p-9", Version: 12, LastEventID: "e-39",
+		Recent:  []string{"e-39", "s:x"}, Offsets: map[string]int64{"activa.events.resolved": 17}, MergedInto: "p-9", Version: 12, LastEventID: "e-39", Erased: true,
 	}),
 }
 

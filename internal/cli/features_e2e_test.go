@@ -32,16 +32,20 @@ func (p *pipeline) settle(idle time.Duration) {
 // checkFeatures compares every profile's latest published features with a
 // batch recomputation from the events and sessions on the topics, both
 // followed through profile.merges to their survivor; an absorbed profile's
-// features must end in a tombstone. It returns the number of profiles
-// compared.
+// features must end in a tombstone, and so must the features of a profile
+// that asked for erasure. It returns the number of profiles compared.
 func checkFeatures(t *testing.T, p *pipeline, what string) int {
 	t.Helper()
 	s := &score.Sessions{Survivor: map[string]string{}}
 	readAll(p, topology.ProfileMerges, func(_ string, m *schemas.ProfileMerge) { s.Survivor[m.Absorbed] = m.Survivor })
 	events := map[string][]schemas.Event{}
+	erased := map[string]bool{}
 	readAll(p, topology.EventsResolved, func(_ string, ev *schemas.ResolvedEvent) {
 		f := s.Final(ev.ProfileID)
 		events[f] = append(events[f], ev.Event)
+		if ev.Event.Type == "erasure_request" {
+			erased[f] = true
+		}
 	})
 	sessions := map[string][]schemas.SessionSummary{}
 	readAll(p, topology.SessionsClosed, func(_ string, c *schemas.SessionSummary) {
@@ -64,6 +68,13 @@ func checkFeatures(t *testing.T, p *pipeline, what string) int {
 	bad := 0
 	for id, evs := range events {
 		got := latest[id]
+		if erased[id] {
+			if got != nil {
+				bad++
+				t.Errorf("%s: profile %s asked for erasure but has features (version %d)", what, id, got.Version)
+			}
+			continue
+		}
 		if got == nil {
 			bad++
 			if bad <= 10 {

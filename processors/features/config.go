@@ -90,6 +90,8 @@ type Metrics struct {
 	// Folded counts absorbed profiles (and inputs forwarded from them)
 	// folded into their survivor.
 	Folded prometheus.Counter
+	// Erased counts profiles forgotten on an erasure request.
+	Erased prometheus.Counter
 }
 
 // NewMetrics registers the features metrics with reg (nil: unregistered).
@@ -98,9 +100,10 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		Published:  prometheus.NewCounter(prometheus.CounterOpts{Name: "activa_features_published_total", Help: "Profile feature records published."}),
 		Duplicates: prometheus.NewCounter(prometheus.CounterOpts{Name: "activa_features_duplicates_total", Help: "Redelivered input that changed nothing."}),
 		Folded:     prometheus.NewCounter(prometheus.CounterOpts{Name: "activa_features_folded_total", Help: "States of absorbed profiles folded into their survivor."}),
+		Erased:     prometheus.NewCounter(prometheus.CounterOpts{Name: "activa_features_erased_total", Help: "Profiles forgotten on an erasure request."}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.Published, m.Duplicates, m.Folded)
+		reg.MustRegister(m.Published, m.Duplicates, m.Folded, m.Erased)
 	}
 	return m
 }

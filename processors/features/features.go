@@ -77,7 +77,32 @@ func (p *proc) onEvent(ctx goka.Context, m harness.Msg[schemas.ResolvedEvent]) {
 		p.h.Refuse(ctx, m.Raw, deadletter.Invalid, errors.New("resolved event without an event id or a time"), ev.EventID)
 		return
 	}
+	if ev.Type == erasureRequest {
+		p.erase(ctx)
+		return
+	}
 	p.apply(ctx, func(st *schemas.FeatureState) bool { return p.cfg.Rules.addEvent(st, ev) })
+}
+
+// erasureRequest is the event type by which a person asks for erasure.
+const erasureRequest = "erasure_request"
+
+// erase forgets the profile of an erasure request: its state is cleared
+// but for the mark, its features are tombstoned, and what arrives for it
+// afterwards is dropped. An absorbed profile passes the request to its
+// survivor.
+func (p *proc) erase(ctx goka.Context) {
+	st, fresh := p.state(ctx)
+	if !fresh || st.Erased {
+		return
+	}
+	if st.MergedInto != "" {
+		p.forward(ctx, st, &schemas.FeatureState{Erased: true})
+		return
+	}
+	ctx.Emit(p.cfg.Topics.Features, ctx.Key(), nil)
+	p.cfg.Metrics.inc(func(m *Metrics) prometheus.Counter { return m.Erased })
+	p.save(ctx, &schemas.FeatureState{Erased: true, Offsets: st.Offsets}, false)
 }
 
 // onSession applies a closed session.
@@ -94,7 +119,7 @@ func (p *proc) onSession(ctx goka.Context, m harness.Msg[schemas.SessionSummary]
 // when the key was absorbed.
 func (p *proc) apply(ctx goka.Context, add func(*schemas.FeatureState) bool) {
 	st, fresh := p.state(ctx)
-	if !fresh {
+	if !fresh || st.Erased {
 		return
 	}
 	if st.MergedInto != "" {
@@ -121,8 +146,8 @@ func (p *proc) onMerge(ctx goka.Context, m harness.Msg[schemas.ProfileMerge]) {
 		return
 	}
 	st, fresh := p.state(ctx)
-	if !fresh || st.MergedInto == mg.Survivor {
-		return // a replayed merge
+	if !fresh || st.MergedInto == mg.Survivor || st.Erased {
+		return // a replayed merge, or an erased profile
 	}
 	if st.MergedInto == "" && st.Events+st.Sessions > 0 {
 		st.Offsets, st.Version = nil, 0
@@ -152,11 +177,15 @@ func (p *proc) loop(ctx goka.Context, to string, d *schemas.FeatureState) {
 // from it, into this profile.
 func (p *proc) onFold(ctx goka.Context, m harness.Msg[schemas.FeatureState]) {
 	st, fresh := p.state(ctx)
-	if !fresh {
+	if !fresh || st.Erased {
 		return
 	}
 	if st.MergedInto != "" {
 		p.forward(ctx, st, m.Value) // merged on in turn
+		return
+	}
+	if m.Value.Erased {
+		p.erase(ctx) // an erasure request resolved to a profile absorbed since
 		return
 	}
 	changed := p.cfg.Rules.fold(st, m.Value)

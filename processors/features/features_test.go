@@ -175,6 +175,37 @@ func TestMergeFoldsTheAbsorbedProfileAndForwardsItsLateInput(t *testing.T) {
 	}
 }
 
+// TestAnErasureRequestForgetsTheProfile: the request tombstones the
+// profile's features, and nothing arriving for it afterwards (its last
+// session closing, a replay of its events, an event resolved to a profile
+// absorbed into it) brings them back.
+func TestAnErasureRequestForgetsTheProfile(t *testing.T) {
+	r := newRig(t)
+	r.event("p-1", "e-1", 0, "purchase", 10)
+	r.event("p-2", "e-2", 0, "purchase", 20)
+	r.merge("p-2", "p-1")
+	r.published()
+	r.event("p-1", "e-3", time.Minute, "erasure_request", 0)
+	if out := r.published(); len(out["p-1"]) != 1 || out["p-1"][0] != nil || len(out) != 1 {
+		t.Fatalf("erasure published %v, want one tombstone of p-1", out)
+	}
+	r.session("p-1", "s-1", time.Minute, false)
+	r.event("p-1", "e-1", 0, "purchase", 10)
+	r.event("p-1", "e-4", 2*time.Minute, "page_view", 0)
+	r.event("p-2", "e-5", 2*time.Minute, "page_view", 0)
+	if out := r.published(); len(out) != 0 {
+		t.Fatalf("after the erasure, published %v", out)
+	}
+	// The request resolved to a profile absorbed since reaches its survivor.
+	r.event("p-3", "e-6", 0, "purchase", 5)
+	r.merge("p-4", "p-3")
+	r.published()
+	r.event("p-4", "e-7", time.Minute, "erasure_request", 0)
+	if out := r.published(); len(out["p-3"]) != 1 || out["p-3"][0] != nil {
+		t.Fatalf("erasure through an absorbed profile published %v, want a tombstone of p-3", out)
+	}
+}
+
 func TestBadInputIsDeadLettered(t *testing.T) {
 	r := newRig(t)
 	r.tt.Consume("resolved", "p-1", []byte("not avro"))
