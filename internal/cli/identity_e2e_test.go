@@ -107,6 +107,12 @@ func (p *pipeline) replay(path string) replay.Stats {
 // comes as a nil value.
 func readAll[T any](p *pipeline, topic string, fn func(key string, v *T)) {
 	p.t.Helper()
+	readRecords(p, topic, func(r *kgo.Record, v *T) { fn(string(r.Key), v) })
+}
+
+// readRecords is readAll with the record each value came from.
+func readRecords[T any](p *pipeline, topic string, fn func(r *kgo.Record, v *T)) {
+	p.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	name := p.c.cat.Name(topic)
@@ -133,14 +139,14 @@ func readAll[T any](p *pipeline, topic string, fn func(key string, v *T)) {
 		fs.EachRecord(func(r *kgo.Record) {
 			n++
 			if r.Value == nil {
-				fn(string(r.Key), nil) // a tombstone
+				fn(r, nil) // a tombstone
 				return
 			}
 			v, err := codec.DecodeTyped(r.Value)
 			if err != nil {
 				p.t.Fatalf("%s offset %d: %v", name, r.Offset, err)
 			}
-			fn(string(r.Key), v)
+			fn(r, v)
 		})
 	}
 }

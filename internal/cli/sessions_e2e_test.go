@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kgo"
+
 	"github.com/activa-dev/activa/loadtest/score"
 	"github.com/activa-dev/activa/schemas"
 	"github.com/activa-dev/activa/topology"
@@ -28,7 +30,8 @@ func sessionsRun(t *testing.T, path string) *score.Sessions {
 	p.c.s.SessionIdleTimeout, p.c.s.SweepEvery = idle, 500*time.Millisecond
 	p.start()
 	defer p.stop()
-	p.replay(path)
+	p.replayOnly(path)
+	inputEnd := time.Now()
 	groups := []string{p.c.cat.Name("identity"), p.c.cat.Name("sessions")}
 	if err := waitCaughtUp(context.Background(), p.c, groups, 10*time.Minute); err != nil {
 		t.Fatal(err)
@@ -39,6 +42,7 @@ func sessionsRun(t *testing.T, path string) *score.Sessions {
 	if err := waitCaughtUp(context.Background(), p.c, groups, 10*time.Minute); err != nil {
 		t.Fatal(err)
 	}
+	lateFrom := map[string]int{} // too late, by the topic of the refused record
 	s := &score.Sessions{Survivor: map[string]string{}, Late: map[string]bool{}, Gap: 30 * time.Minute}
 	readAll(p, topology.ProfileMerges, func(_ string, m *schemas.ProfileMerge) { s.Survivor[m.Absorbed] = m.Survivor })
 	readAll(p, topology.Deadletter, func(_ string, d *schemas.DeadLetter) {
@@ -50,12 +54,21 @@ func sessionsRun(t *testing.T, path string) *score.Sessions {
 				t.Logf("too late: %s: %s", d.EventID, d.Error)
 			}
 			s.Late[d.EventID] = true
+			lateFrom[d.Source]++
 		}
 	})
 	by := map[string]int{}
-	readAll(p, topology.EventsResolved, func(_ string, ev *schemas.ResolvedEvent) {
+	lt := &lateTally{lateness: 5 * time.Minute, inputEnd: inputEnd, maxTS: map[[2]int32]time.Time{}}
+	readRecords(p, topology.EventsResolved, func(r *kgo.Record, ev *schemas.ResolvedEvent) {
+		if s.Late[ev.Event.EventID] {
+			lt.add(r, ev)
+		}
+		lt.seen(r, ev)
 		s.Resolved(ev.Event.EventID, ev.ProfileID, ev.Event.TS)
 	})
+	if len(s.Late) > 0 {
+		t.Logf("too late: %d events (by topic read: %v); %s", len(s.Late), lateFrom, lt)
+	}
 	readAll(p, topology.SessionsClosed, func(key string, c *schemas.SessionSummary) {
 		if key != c.ProfileID {
 			t.Fatalf("session of %s keyed %s", c.ProfileID, key)
@@ -65,6 +78,43 @@ func sessionsRun(t *testing.T, path string) *score.Sessions {
 	})
 	t.Logf("sessions closed by: %v", by)
 	return s
+}
+
+// lateTally describes the events the sessions stage refused as too late by
+// when and how identity resolved them: after the input had ended, and
+// behind events of the same events.raw partition that identity resolved
+// before them (in the same events.resolved partition) by more than the
+// lateness.
+type lateTally struct {
+	lateness time.Duration
+	inputEnd time.Time
+	maxTS    map[[2]int32]time.Time // by events.resolved and events.raw partition
+
+	n, afterEnd, held int
+	maxHeld           time.Duration
+}
+
+func (l *lateTally) seen(r *kgo.Record, ev *schemas.ResolvedEvent) {
+	k := [2]int32{r.Partition, ev.SourcePartition}
+	if ev.Event.TS.After(l.maxTS[k]) {
+		l.maxTS[k] = ev.Event.TS
+	}
+}
+
+func (l *lateTally) add(r *kgo.Record, ev *schemas.ResolvedEvent) {
+	l.n++
+	if r.Timestamp.After(l.inputEnd) {
+		l.afterEnd++
+	}
+	if d := l.maxTS[[2]int32{r.Partition, ev.SourcePartition}].Sub(ev.Event.TS); d > l.lateness {
+		l.held++
+		l.maxHeld = max(l.maxHeld, d)
+	}
+}
+
+func (l *lateTally) String() string {
+	return fmt.Sprintf("of the %d found in events.resolved, %d resolved after the input ended, %d behind events of their events.raw partition resolved before them by more than the lateness (at most %v)",
+		l.n, l.afterEnd, l.held, l.maxHeld)
 }
 
 // TestSessionsMatchTheReference: on a generated population replayed

@@ -138,7 +138,7 @@ func (p *proc) apply(ctx goka.Context, add func(*schemas.FeatureState) bool) {
 
 // onMerge hands the absorbed profile's state (the key of profile.merges)
 // to its survivor, tombstones its features, and remembers the survivor
-// for what still arrives for it.
+// for what still arrives for it. An erased profile passes the erasure on.
 func (p *proc) onMerge(ctx goka.Context, m harness.Msg[schemas.ProfileMerge]) {
 	mg := m.Value
 	if mg.Survivor == "" || mg.Survivor == ctx.Key() {
@@ -146,8 +146,15 @@ func (p *proc) onMerge(ctx goka.Context, m harness.Msg[schemas.ProfileMerge]) {
 		return
 	}
 	st, fresh := p.state(ctx)
-	if !fresh || st.MergedInto == mg.Survivor || st.Erased {
-		return // a replayed merge, or an erased profile
+	if !fresh || st.MergedInto == mg.Survivor {
+		return // a replayed merge
+	}
+	if st.Erased {
+		// The erasure request came before the merge: the survivor is the
+		// same person's, and is forgotten too.
+		p.loop(ctx, mg.Survivor, &schemas.FeatureState{Erased: true})
+		p.save(ctx, &schemas.FeatureState{Erased: true, MergedInto: mg.Survivor, Offsets: st.Offsets}, false)
+		return
 	}
 	if st.MergedInto == "" && st.Events+st.Sessions > 0 {
 		st.Offsets, st.Version = nil, 0

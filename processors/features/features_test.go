@@ -204,6 +204,21 @@ func TestAnErasureRequestForgetsTheProfile(t *testing.T) {
 	if out := r.published(); len(out["p-3"]) != 1 || out["p-3"][0] != nil {
 		t.Fatalf("erasure through an absorbed profile published %v, want a tombstone of p-3", out)
 	}
+	// The request reached the profile before the merge that absorbs it:
+	// the survivor is the same person's, and forgets them too.
+	r.event("p-5", "e-8", 0, "purchase", 5)
+	r.event("p-6", "e-9", 0, "purchase", 7)
+	r.published()
+	r.event("p-6", "e-10", time.Minute, "erasure_request", 0)
+	r.merge("p-6", "p-5")
+	r.merge("p-6", "p-5") // replayed
+	if out := r.published(); len(out) != 2 || len(out["p-5"]) != 1 || out["p-5"][0] != nil || len(out["p-6"]) != 1 {
+		t.Fatalf("erasure before the merge published %v, want one tombstone of p-6 and one of p-5", out)
+	}
+	r.event("p-5", "e-11", 2*time.Minute, "page_view", 0)
+	if out := r.published(); len(out) != 0 {
+		t.Fatalf("after the erasure, published %v", out)
+	}
 }
 
 func TestBadInputIsDeadLettered(t *testing.T) {
