@@ -140,10 +140,12 @@ func (s *SessionState) avroAppend(b []byte) []byte {
 	b = appendTime(b, s.ClosedUntil)
 	b = appendTime(b, s.Arrived)
 	b = appendString(b, s.MergedInto)
-	return appendArray(b, s.Open, func(b []byte, o OpenSession) []byte {
+	b = appendArray(b, s.Open, func(b []byte, o OpenSession) []byte {
 		b = appendTime(b, o.Due)
 		return appendArray(b, o.Hits, func(b []byte, h SessionHit) []byte { return h.avroAppend(b) })
 	})
+	b = appendArray(b, s.Closed, func(b []byte, c ClosedSpan) []byte { return appendTime(appendTime(b, c.Start), c.End) })
+	return appendTime(b, s.ForgotUntil)
 }
 
 func (s *SessionState) avroRead(b []byte) error {
@@ -155,6 +157,8 @@ func (s *SessionState) avroRead(b []byte) error {
 			return h
 		})}
 	})
+	s.Closed = readArray(&r, func() ClosedSpan { return ClosedSpan{Start: r.time(), End: r.time()} })
+	s.ForgotUntil = r.time()
 	return r.end()
 }
 

@@ -121,7 +121,11 @@ func randRecords(r *rand.Rand) []struct {
 	resolved := &ResolvedEvent{ProfileID: randString(r), Event: *ev, ResolvedTS: msOrZero(randTime(r)), SourcePartition: r.Int32() - 1<<30}
 	state := &SessionState{
 		MaxTS: msOrZero(randTime(r)), ClosedUntil: msOrZero(randTime(r)), Arrived: msOrZero(randTime(r)),
-		MergedInto: randString(r), Open: make([]OpenSession, r.IntN(3)),
+		MergedInto: randString(r), Open: make([]OpenSession, r.IntN(3)), Closed: make([]ClosedSpan, r.IntN(3)),
+		ForgotUntil: msOrZero(randTime(r)),
+	}
+	for i := range state.Closed {
+		state.Closed[i] = ClosedSpan{Start: msOrZero(randTime(r)), End: msOrZero(randTime(r))}
 	}
 	for i := range state.Open {
 		state.Open[i] = OpenSession{Due: msOrZero(randTime(r)), Hits: make([]SessionHit, r.IntN(3))}

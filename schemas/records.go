@@ -337,6 +337,15 @@ type SessionState struct {
 	Arrived     time.Time     `avro:"arrived" json:"arrived"`
 	MergedInto  string        `avro:"merged_into" json:"merged_into"`
 	Open        []OpenSession `avro:"open" json:"open"`
+	Closed      []ClosedSpan  `avro:"closed" json:"closed"`
+	ForgotUntil time.Time     `avro:"forgot_until" json:"forgot_until"`
+}
+
+// ClosedSpan is the activa.ClosedSpan record: the first and last event
+// time of a closed session.
+type ClosedSpan struct {
+	Start time.Time `avro:"start" json:"start"`
+	End   time.Time `avro:"end" json:"end"`
 }
 
 // OpenSession is the activa.OpenSession record: a session not closed yet.

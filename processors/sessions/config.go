@@ -63,7 +63,7 @@ type Config struct {
 // remain to be set.
 func DefaultConfig() Config {
 	return Config{
-		Rules:       Rules{Gap: 30 * time.Minute, Lateness: 5 * time.Minute, MaxEvents: 1000, Grace: time.Minute},
+		Rules:       Rules{Gap: 30 * time.Minute, Lateness: 5 * time.Minute, MaxEvents: 1000, Grace: time.Minute, KeepClosed: 8},
 		IdleTimeout: 10 * time.Minute,
 		Now:         time.Now,
 	}
@@ -86,8 +86,9 @@ func (c Config) Validate() error {
 		errs = append(errs, errors.New("sessions: no dead-letter harness"))
 	}
 	r := c.Rules
-	if r.Gap <= 0 || r.Lateness < 0 || r.MaxEvents < 1 || r.Grace < 0 {
-		errs = append(errs, fmt.Errorf("sessions: gap %v, lateness %v, max events %d: want a positive gap and event cap", r.Gap, r.Lateness, r.MaxEvents))
+	if r.Gap <= 0 || r.Lateness < 0 || r.MaxEvents < 1 || r.Grace < 0 || r.KeepClosed < 0 {
+		errs = append(errs, fmt.Errorf("sessions: gap %v, lateness %v, grace %v, max events %d, closed sessions kept %d: want a positive gap and event cap, nothing negative",
+			r.Gap, r.Lateness, r.Grace, r.MaxEvents, r.KeepClosed))
 	}
 	if c.SourcePartitions < 1 {
 		errs = append(errs, errors.New("sessions: the number of source partitions must be set"))

@@ -15,4 +15,12 @@
 // time). An event of a closed session is too late and is dead-lettered,
 // never put silently into the wrong session. Redelivered events (an event
 // id already in an open session) change nothing.
+//
+// A profile.merges record hands the absorbed profile's open sessions to the
+// survivor through the loopback. Their events came on time to their own
+// profile, which may be hours behind the survivor in event time (identity
+// merges when a later event links the two), so they are refused only when
+// they would have joined a session the survivor closed already: the
+// survivor remembers the span of its latest closed sessions (8 by
+// default) for that.
 package sessions

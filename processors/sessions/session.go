@@ -40,6 +40,12 @@ type Rules struct {
 	// identity stage further apart in event time than the lateness when a
 	// replay compresses days into seconds; the grace lets them arrive.
 	Grace time.Duration
+	// KeepClosed is how many of a profile's latest closed sessions it
+	// remembers the span of, so that the events an absorbed profile hands
+	// over are refused only when they would have joined one of them. With
+	// 0, any folded event up to the end of the last closed session plus the
+	// gap is too late.
+	KeepClosed int
 }
 
 // hitOf keeps what an event contributes to its session.
@@ -67,13 +73,51 @@ func span(s schemas.OpenSession) (start, end time.Time) {
 	return s.Hits[0].TS, s.Hits[len(s.Hits)-1].TS
 }
 
-// add offers hit to the profile's state st.
+// add offers hit, an event of the profile's own, to the profile's state
+// st. An event no later than the last closed session plus the gap is too
+// late: it came after the profile's watermark had passed it.
 func (r Rules) add(st *schemas.SessionState, h schemas.SessionHit) Verdict {
-	// An event no later than the last closed session plus the gap would
-	// have joined a closed session.
 	if !st.ClosedUntil.IsZero() && !h.TS.After(st.ClosedUntil.Add(r.Gap)) {
 		return TooLate
 	}
+	return r.place(st, h)
+}
+
+// fold offers st an event of an absorbed profile's open session. It came
+// on time to its own profile, so it is too late only when it would have
+// joined a session this profile closed: within the gap of a remembered
+// closed session, or no later than the forgotten ones plus the gap.
+func (r Rules) fold(st *schemas.SessionState, h schemas.SessionHit) Verdict {
+	if !st.ForgotUntil.IsZero() && !h.TS.After(st.ForgotUntil.Add(r.Gap)) {
+		return TooLate
+	}
+	for _, c := range st.Closed {
+		if !h.TS.Before(c.Start.Add(-r.Gap)) && !h.TS.After(c.End.Add(r.Gap)) {
+			return TooLate
+		}
+	}
+	return r.place(st, h)
+}
+
+// remember keeps the span of a session closed just now among the latest
+// KeepClosed, and forgets the oldest beyond them.
+func (r Rules) remember(st *schemas.SessionState, start, end time.Time) {
+	c := schemas.ClosedSpan{Start: start, End: end}
+	i, _ := slices.BinarySearchFunc(st.Closed, c, func(a, b schemas.ClosedSpan) int { return a.Start.Compare(b.Start) })
+	st.Closed = slices.Insert(st.Closed, i, c)
+	for len(st.Closed) > r.KeepClosed {
+		if end := st.Closed[0].End; end.After(st.ForgotUntil) {
+			st.ForgotUntil = end
+		}
+		st.Closed = slices.Delete(st.Closed, 0, 1)
+	}
+	if len(st.Closed) == 0 {
+		st.Closed = nil
+	}
+}
+
+// place adds an event that is not too late to the open sessions of st.
+func (r Rules) place(st *schemas.SessionState, h schemas.SessionHit) Verdict {
 	for _, s := range st.Open {
 		for _, x := range s.Hits {
 			if x.EventID == h.EventID {
@@ -145,6 +189,8 @@ func (r Rules) closeUpTo(st *schemas.SessionState, watermark, now time.Time) ([]
 		if end.After(st.ClosedUntil) {
 			st.ClosedUntil = end
 		}
+		start, _ := span(s)
+		r.remember(st, start, end)
 	}
 	st.Open = keep
 	return closed, changed

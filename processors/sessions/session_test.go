@@ -164,6 +164,59 @@ func TestTooLateAndDuplicates(t *testing.T) {
 	}
 }
 
+func TestAFoldedEventIsTooLateOnlyNextToAClosedSession(t *testing.T) {
+	t0 := time.Date(2026, 11, 2, 8, 0, 0, 0, time.UTC)
+	hit := func(id string, at time.Duration) schemas.SessionHit {
+		return schemas.SessionHit{EventID: id, TS: t0.Add(at), Type: "page_view"}
+	}
+	r := rules
+	r.KeepClosed = 2
+	st := &schemas.SessionState{}
+	// Three sessions, at 10h, 20h and 30h, all closed: the first is
+	// forgotten, the other two remembered.
+	for i, at := range []time.Duration{10 * time.Hour, 20 * time.Hour, 30 * time.Hour} {
+		r.add(st, hit(fmt.Sprint("s", i), at))
+	}
+	if closed, _ := r.closeUpTo(st, t0.Add(40*time.Hour), t0); len(closed) != 3 {
+		t.Fatalf("closed %d sessions, want 3", len(closed))
+	}
+	if len(st.Closed) != 2 || !st.ForgotUntil.Equal(t0.Add(10*time.Hour)) {
+		t.Fatalf("remembered %+v, forgot until %v", st.Closed, st.ForgotUntil)
+	}
+	for _, c := range []struct {
+		at   time.Duration
+		want Verdict
+	}{
+		{10*time.Hour + 30*time.Minute, TooLate},       // within the gap of the forgotten session
+		{15 * time.Hour, Applied},                      // between two closed sessions, touching neither
+		{20*time.Hour - 30*time.Minute, TooLate},       // just within the gap before the session at 20h
+		{20*time.Hour - 31*time.Minute, Applied},       // just beyond it
+		{30*time.Hour + 29*time.Minute, TooLate},       // within the gap after the last one
+		{30*time.Hour + 30*time.Minute + 1e6, Applied}, // beyond it
+	} {
+		before := len(st.Open)
+		if v := r.fold(st, hit(fmt.Sprint("f", c.at), c.at)); v != c.want {
+			t.Errorf("folded event at +%v: %d, want %d", c.at, v, c.want)
+		} else if v == Applied && len(st.Open) != before+1 {
+			t.Errorf("folded event at +%v opened no session of its own", c.at)
+		}
+	}
+	// The profile's own events keep the plain rule: up to the last closed
+	// session plus the gap is too late.
+	if v := r.add(st, hit("own", 15*time.Hour+time.Minute)); v != TooLate {
+		t.Errorf("own event between closed sessions: %d, want too late", v)
+	}
+	// Keeping none, a fold is judged as the profile's own events are.
+	st = &schemas.SessionState{}
+	coarse := rules
+	coarse.KeepClosed = 0
+	coarse.add(st, hit("a", 10*time.Hour))
+	coarse.closeUpTo(st, t0.Add(20*time.Hour), t0)
+	if v := coarse.fold(st, hit("b", time.Hour)); v != TooLate || len(st.Closed) != 0 {
+		t.Errorf("keeping no span, a folded event before the last closed session: %d (spans %v), want too late", v, st.Closed)
+	}
+}
+
 func TestSummary(t *testing.T) {
 	t0 := time.Date(2026, 11, 2, 8, 0, 0, 0, time.UTC)
 	hs := []schemas.SessionHit{

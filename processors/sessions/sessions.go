@@ -155,9 +155,9 @@ func (p *proc) onFold(ctx goka.Context, m harness.Msg[schemas.SessionState]) {
 	r := p.cfg.Rules
 	for _, s := range in.Open {
 		for _, h := range s.Hits {
-			// An event of a session the survivor closed already is too
-			// late here as it would be on its own.
-			switch r.add(st, h) {
+			// Too late only if it would have joined a session the
+			// survivor closed already.
+			switch r.fold(st, h) {
 			case TooLate:
 				p.late(ctx, m.Raw, h.EventID, h.TS, st)
 			case Full:

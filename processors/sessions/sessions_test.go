@@ -178,6 +178,42 @@ func TestMergeFoldsTheAbsorbedSession(t *testing.T) {
 	}
 }
 
+// An absorbed profile's open session older than the survivor's closed
+// sessions closes as a session of its own: its events came on time to
+// their profile.
+func TestAnOlderAbsorbedSessionIsNotTooLate(t *testing.T) {
+	r := newRig(t)
+	r.send("p-new", 0, "page_view", nil)
+	r.send("p-new", time.Minute, "page_view", nil)
+	r.send("p-gone", 10*time.Hour+10*time.Minute, "page_view", nil)
+	r.send("p-old", 10*time.Hour, "page_view", nil)
+	r.send("p-old", 20*time.Hour, "page_view", nil) // closes the session at 10h
+	if got := r.summaries(); len(got) != 1 || got[0].ProfileID != "p-old" {
+		t.Fatalf("summaries %+v, want p-old's session at 10h", got)
+	}
+	b, err := r.codecs.Merge.Encode(&schemas.ProfileMerge{Absorbed: "p-new", Survivor: "p-old", CauseEventID: "e-9", Reason: "link", TS: r.base})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.tt.Consume("merges", "p-new", b)
+	if dls := r.deadLetters(); len(dls) != 0 {
+		t.Fatalf("dead letters %+v, want none", dls)
+	}
+	got := r.summaries()
+	if len(got) != 1 || got[0].ProfileID != "p-old" || got[0].EventCount != 2 || !got[0].Start.Equal(r.base) {
+		t.Fatalf("summaries %+v, want the absorbed session of 2 events closed for p-old", got)
+	}
+	// A folded event within the gap of a closed session is still too late.
+	b, err = r.codecs.Merge.Encode(&schemas.ProfileMerge{Absorbed: "p-gone", Survivor: "p-old", CauseEventID: "e-10", Reason: "link", TS: r.base})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.tt.Consume("merges", "p-gone", b)
+	if dls := r.deadLetters(); len(dls) != 1 || dls[0].Reason != "too_late" {
+		t.Fatalf("dead letters %+v, want one too_late", dls)
+	}
+}
+
 func TestIdleSessionClosesOnTheSweep(t *testing.T) {
 	r := newRig(t)
 	r.send("p-idle", 0, "page_view", nil)
