@@ -94,15 +94,14 @@ func (p *proc) onEvent(ctx goka.Context, m harness.Msg[schemas.ResolvedEvent]) {
 		v := p.cfg.Rules.apply(d, ev, p.emitter(ctx, st.MergedInto))
 		p.refuse(ctx, m.Raw, ev, v)
 		if v == Applied {
-			p.tellDevice(ctx, st.MergedInto, ev, false)
+			p.tellDevice(ctx, st.MergedInto, ev)
 		}
 		p.loop(ctx, st.MergedInto, d)
 		return
 	}
-	had := ev.IDs.Device == "" || slices.ContainsFunc(st.Pending, func(e schemas.CartEvent) bool { return e.Device == ev.IDs.Device })
 	v := p.cfg.Rules.apply(st, ev, p.emitter(ctx, ctx.Key()))
 	if v == Applied {
-		p.tellDevice(ctx, ctx.Key(), ev, had)
+		p.tellDevice(ctx, ctx.Key(), ev)
 	}
 	if v == Duplicate {
 		if mt := p.cfg.Metrics; mt != nil {
@@ -122,13 +121,14 @@ func (p *proc) onEvent(ctx goka.Context, m harness.Msg[schemas.ResolvedEvent]) {
 const devicePrefix = "device:"
 
 // tellDevice tells the device of an event applied for profile what it must
-// know: the first line of a cart from the device (had says the profile's
-// pending lines hold one already), or a purchase made on it.
-func (p *proc) tellDevice(ctx goka.Context, profile string, ev *schemas.Event, had bool) {
+// know: a cart line added on it (every line: another profile may have
+// filled a cart on the device since this profile's earlier lines), or a
+// purchase made on it.
+func (p *proc) tellDevice(ctx goka.Context, profile string, ev *schemas.Event) {
 	d := ev.IDs.Device
 	switch {
 	case d == "":
-	case ev.Type == "add_to_cart" && !had:
+	case ev.Type == "add_to_cart":
 		p.loop(ctx, devicePrefix+d, &schemas.TriggerState{CartOf: profile})
 	case ev.Type == "purchase" || ev.Type == "store_purchase":
 		p.loop(ctx, devicePrefix+d, &schemas.TriggerState{PurchaseFrom: profile, Purchases: []time.Time{ev.TS.UTC()}})

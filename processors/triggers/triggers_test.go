@@ -305,3 +305,22 @@ func TestAPurchaseOnASharedDeviceBuysTheCartFilledThere(t *testing.T) {
 		t.Fatalf("fired %+v, want the one cart of p-tablet on d-own", got)
 	}
 }
+
+// TestTheDeviceFollowsTheProfileFillingACartOnIt: two persons share a
+// device and take turns filling carts on it. The device hands a purchase
+// to the profile that filled a cart on it last, even when that profile
+// still holds undecided lines from the device (decisions wait for the
+// watermark and the grace, so how many lines are pending depends on
+// timing).
+func TestTheDeviceFollowsTheProfileFillingACartOnIt(t *testing.T) {
+	r := newRig(t)
+	r.sendOn("p-a", "d-shared", 0, "add_to_cart", "p-1", 10)
+	r.sendOn("p-b", "d-shared", time.Minute, "add_to_cart", "p-2", 10)
+	r.sendOn("p-a", "d-shared", 2*time.Minute, "add_to_cart", "p-3", 10) // p-a's first line still pending
+	r.sendOn("p-b", "d-shared", 3*time.Minute, "purchase", "", 20)
+	r.tick(3 * time.Hour)
+	r.proc.VisitAll(t.Context(), triggers.DueVisitor, nil)
+	if got := r.fired(); len(got) != 0 {
+		t.Fatalf("a cart bought on the shared device fired: %+v", got)
+	}
+}
