@@ -166,8 +166,8 @@ func sortHits(hs []schemas.SessionHit) {
 
 // closeUpTo removes from st the open sessions that no event on time can
 // join any more: those whose last event lies more than the gap before
-// watermark, since the grace at least (wall clock, now). It returns them
-// oldest first, and whether st changed.
+// watermark, since the grace at least (wall clock, now), and remembers
+// their spans. It returns them oldest first, and whether st changed.
 func (r Rules) closeUpTo(st *schemas.SessionState, watermark, now time.Time) ([]schemas.OpenSession, bool) {
 	var closed []schemas.OpenSession
 	changed := false
