@@ -28,6 +28,11 @@ func sessionsRun(t *testing.T, path string) *score.Sessions {
 	// seconds without input happen before the input ends.
 	const idle = 20 * time.Second
 	p.c.s.SessionIdleTimeout, p.c.s.SweepEvery = idle, 500*time.Millisecond
+	if ms := envInt("ACTIVA_E2E_GRACE_MS", 0); ms > 0 {
+		// A short grace makes sessions close on the watermark during the
+		// replay rather than on the idle sweep after it.
+		p.c.s.SessionGrace = time.Duration(ms) * time.Millisecond
+	}
 	p.start()
 	defer p.stop()
 	p.replayOnly(path)
