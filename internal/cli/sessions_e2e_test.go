@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -49,7 +50,21 @@ func sessionsRun(t *testing.T, path string) *score.Sessions {
 	}
 	lateFrom := map[string]int{} // too late, by the topic of the refused record
 	s := &score.Sessions{Survivor: map[string]string{}, Late: map[string]bool{}, Gap: 30 * time.Minute}
-	readAll(p, topology.ProfileMerges, func(_ string, m *schemas.ProfileMerge) { s.Survivor[m.Absorbed] = m.Survivor })
+	lt := &lateTally{
+		lateness: 5 * time.Minute, gap: s.Gap, inputEnd: inputEnd, maxTS: map[[2]int32]time.Time{},
+		folded: map[string]bool{}, cause: map[string]string{}, causeTS: map[string]time.Time{},
+	}
+	mergedAt := map[string]time.Time{} // by cause event: when identity wrote the merge
+	readRecords(p, topology.ProfileMerges, func(r *kgo.Record, m *schemas.ProfileMerge) {
+		s.Survivor[m.Absorbed] = m.Survivor
+		lt.cause[m.Absorbed] = m.CauseEventID
+		lt.causeTS[m.CauseEventID] = time.Time{}
+		if at, ok := mergedAt[m.CauseEventID]; !ok || r.Timestamp.Before(at) {
+			mergedAt[m.CauseEventID] = r.Timestamp
+		}
+	})
+
+	loop := p.c.cat.Name("sessions") + "-loop"
 	readAll(p, topology.Deadletter, func(_ string, d *schemas.DeadLetter) {
 		if d.Stage == "sessions" {
 			if d.Reason != "too_late" {
@@ -60,17 +75,29 @@ func sessionsRun(t *testing.T, path string) *score.Sessions {
 			}
 			s.Late[d.EventID] = true
 			lateFrom[d.Source]++
+			lt.folded[d.EventID] = d.Source == loop
 		}
 	})
 	by := map[string]int{}
-	lt := &lateTally{lateness: 5 * time.Minute, inputEnd: inputEnd, maxTS: map[[2]int32]time.Time{}}
+	var mergeTook []time.Duration // from the cause event resolved to its first merge written (wall clock)
 	readRecords(p, topology.EventsResolved, func(r *kgo.Record, ev *schemas.ResolvedEvent) {
+		if at, ok := mergedAt[ev.Event.EventID]; ok {
+			mergeTook = append(mergeTook, at.Sub(r.Timestamp))
+		}
 		if s.Late[ev.Event.EventID] {
 			lt.add(r, ev)
 		}
 		lt.seen(r, ev)
 		s.Resolved(ev.Event.EventID, ev.ProfileID, ev.Event.TS)
 	})
+	if len(mergeTook) > 0 {
+		slices.Sort(mergeTook)
+		q := func(f float64) time.Duration {
+			return mergeTook[int(f*float64(len(mergeTook)-1))].Round(time.Millisecond)
+		}
+		t.Logf("merges: %d causes; merge written after the cause event was resolved by: median %v, p90 %v, p99 %v, max %v",
+			len(mergeTook), q(0.5), q(0.9), q(0.99), q(1))
+	}
 	if len(s.Late) > 0 {
 		t.Logf("too late: %d events (by topic read: %v); %s", len(s.Late), lateFrom, lt)
 	}
@@ -91,15 +118,31 @@ func sessionsRun(t *testing.T, path string) *score.Sessions {
 // before them (in the same events.resolved partition) by more than the
 // lateness.
 type lateTally struct {
-	lateness time.Duration
-	inputEnd time.Time
-	maxTS    map[[2]int32]time.Time // by events.resolved and events.raw partition
+	lateness, gap time.Duration
+	inputEnd      time.Time
+	maxTS         map[[2]int32]time.Time // by events.resolved and events.raw partition
+	// For the events refused when a merge handed them over (folded): the
+	// event that caused the merge of each absorbed profile, and its time.
+	folded  map[string]bool
+	cause   map[string]string
+	causeTS map[string]time.Time
+	foldTS  []foldedAt
 
 	n, afterEnd, held int
 	maxHeld           time.Duration
 }
 
+// foldedAt is a refused event handed over by a merge: the profile identity
+// resolved it to, and its time.
+type foldedAt struct {
+	profile string
+	ts      time.Time
+}
+
 func (l *lateTally) seen(r *kgo.Record, ev *schemas.ResolvedEvent) {
+	if _, ok := l.causeTS[ev.Event.EventID]; ok {
+		l.causeTS[ev.Event.EventID] = ev.Event.TS
+	}
 	k := [2]int32{r.Partition, ev.SourcePartition}
 	if ev.Event.TS.After(l.maxTS[k]) {
 		l.maxTS[k] = ev.Event.TS
@@ -108,6 +151,9 @@ func (l *lateTally) seen(r *kgo.Record, ev *schemas.ResolvedEvent) {
 
 func (l *lateTally) add(r *kgo.Record, ev *schemas.ResolvedEvent) {
 	l.n++
+	if l.folded[ev.Event.EventID] {
+		l.foldTS = append(l.foldTS, foldedAt{ev.ProfileID, ev.Event.TS})
+	}
 	if r.Timestamp.After(l.inputEnd) {
 		l.afterEnd++
 	}
@@ -117,9 +163,19 @@ func (l *lateTally) add(r *kgo.Record, ev *schemas.ResolvedEvent) {
 	}
 }
 
+// String says, besides, of the refused events a merge handed over, how
+// many were linked to the survivor by an event more than the gap plus the
+// lateness later in event time: no sessionizer without hindsight could
+// have waited for that link.
 func (l *lateTally) String() string {
-	return fmt.Sprintf("of the %d found in events.resolved, %d resolved after the input ended, %d behind events of their events.raw partition resolved before them by more than the lateness (at most %v)",
-		l.n, l.afterEnd, l.held, l.maxHeld)
+	later := 0
+	for _, f := range l.foldTS {
+		if c, ok := l.causeTS[l.cause[f.profile]]; ok && c.Sub(f.ts) > l.gap+l.lateness {
+			later++
+		}
+	}
+	return fmt.Sprintf("of the %d found in events.resolved, %d resolved after the input ended, %d behind events of their events.raw partition resolved before them by more than the lateness (at most %v); of the %d a merge handed over, %d linked by an event more than the gap plus the lateness after them",
+		l.n, l.afterEnd, l.held, l.maxHeld, len(l.foldTS), later)
 }
 
 // TestSessionsMatchTheReference: on a generated population replayed
