@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
@@ -40,6 +41,7 @@ type pipeline struct {
 	started bool
 	names   []string // processors to run; nil runs all
 	rate    float64  // events per second replayed; 0 as fast as possible
+	reg     *prometheus.Registry
 }
 
 // startPipeline starts the embedded broker and registry and the processors.
@@ -58,6 +60,7 @@ func startPipelineB(t testing.TB) *pipeline {
 // start runs the processors in the background.
 func (p *pipeline) start() {
 	reg := obs.NewRegistry()
+	p.reg = reg
 	p.dl = deadletter.NewMetrics(reg)
 	pctx, cancel := context.WithCancel(context.Background())
 	p.cancel, p.done, p.started = cancel, make(chan error, 1), true

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/activa-dev/activa/loadtest/score"
@@ -90,6 +91,7 @@ func sessionsRun(t *testing.T, path string) *score.Sessions {
 		lt.seen(r, ev)
 		s.Resolved(ev.Event.EventID, ev.ProfileID, ev.Event.TS)
 	})
+	t.Logf("record wait (Kafka timestamp to callback): %s", recordWaits(t, p.reg, "identity", "sessions"))
 	if len(mergeTook) > 0 {
 		slices.Sort(mergeTook)
 		q := func(f float64) time.Duration {
@@ -212,4 +214,42 @@ func TestSessionsMatchTheReference(t *testing.T) {
 			}
 		}
 	}
+}
+
+// recordWaits reads the record wait histograms of stages from reg: for
+// each stage and topic, the upper bounds of the buckets holding the
+// median, the 90th and the 99th percentile.
+func recordWaits(t *testing.T, reg *prometheus.Registry, stages ...string) string {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, mf := range mfs {
+		if mf.GetName() != "activa_processor_record_wait_seconds" {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			labels := map[string]string{}
+			for _, l := range m.GetLabel() {
+				labels[l.GetName()] = l.GetValue()
+			}
+			if !slices.Contains(stages, labels["stage"]) {
+				continue
+			}
+			h := m.GetHistogram()
+			q := func(f float64) string {
+				for _, b := range h.GetBucket() {
+					if float64(b.GetCumulativeCount()) >= f*float64(h.GetSampleCount()) {
+						return "≤" + time.Duration(b.GetUpperBound()*float64(time.Second)).String()
+					}
+				}
+				return "more"
+			}
+			out = append(out, fmt.Sprintf("%s %s: p50 %s, p90 %s, p99 %s (%d records)", labels["stage"], labels["topic"], q(0.5), q(0.9), q(0.99), h.GetSampleCount()))
+		}
+	}
+	slices.Sort(out)
+	return strings.Join(out, "; ")
 }

@@ -9,7 +9,9 @@ import (
 	"github.com/lovoo/goka"
 	"github.com/lovoo/goka/codec"
 	"github.com/lovoo/goka/tester"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+	dto "github.com/prometheus/client_model/go"
 	"github.com/twmb/franz-go/pkg/sr"
 	"github.com/twmb/franz-go/pkg/sr/srfake"
 
@@ -82,7 +84,7 @@ func TestBadInputIsDeadLettered(t *testing.T) {
 	}
 	out := tt.NewQueueTracker("out")
 	dlq := tt.NewQueueTracker("dlq")
-	tt.Consume("in", "k1", enc("click", "e-1"))
+	tt.Consume("in", "k1", enc("click", "e-1"), tester.WithTime(time.Now().Add(-time.Hour))) // an hour in Kafka
 	tt.Consume("in", "k2", []byte("{not avro"))
 	tt.Consume("in", "k3", unknown)
 	tt.Consume("in", "k4", other)
@@ -141,5 +143,13 @@ func TestBadInputIsDeadLettered(t *testing.T) {
 	}
 	if n := testutil.ToFloat64(m.Total.WithLabelValues("test", deadletter.UnknownSchema)); n != 2 {
 		t.Errorf("unknown_schema counter = %v, want 2", n)
+	}
+	var wait dto.Metric
+	if err := stats.Wait.WithLabelValues("test", "in").(prometheus.Histogram).Write(&wait); err != nil {
+		t.Fatal(err)
+	}
+	// Only k1 has a timestamp.
+	if h := wait.GetHistogram(); h.GetSampleCount() != 1 || h.GetSampleSum() < 3600 || h.GetSampleSum() > 3660 {
+		t.Errorf("record wait observed %d records summing %.0f s, want 1 of about 3600 s", h.GetSampleCount(), h.GetSampleSum())
 	}
 }

@@ -16,6 +16,12 @@ type Metrics struct {
 	Output *prometheus.CounterVec
 	// Latency observes the callback time per record, by stage.
 	Latency *prometheus.HistogramVec
+	// Wait observes how long after its Kafka timestamp a record reaches its
+	// callback, by stage and topic: for records the pipeline writes itself
+	// (loopbacks, events.resolved, profile.merges) the time it spent in
+	// Kafka and in the consumer's queues. For input stamped with event time
+	// (a replay into events.raw) it includes the event's age.
+	Wait *prometheus.HistogramVec
 }
 
 // NewMetrics registers the processor metrics with reg (nil: unregistered).
@@ -32,9 +38,14 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Help:    "Time a processor callback takes per record, by stage.",
 			Buckets: prometheus.ExponentialBuckets(10e-6, 4, 10),
 		}, []string{"stage"}),
+		Wait: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "activa_processor_record_wait_seconds",
+			Help:    "Time from a record's Kafka timestamp to its processor callback, by stage and topic.",
+			Buckets: prometheus.ExponentialBuckets(1e-3, 2, 18),
+		}, []string{"stage", "topic"}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.Input, m.Output, m.Latency)
+		reg.MustRegister(m.Input, m.Output, m.Latency, m.Wait)
 	}
 	return m
 }
@@ -63,6 +74,9 @@ func (h *Harness) observe(ctx goka.Context) (goka.Context, func()) {
 	}
 	start := time.Now()
 	h.Stats.Input.WithLabelValues(h.Stage, string(ctx.Topic())).Inc()
+	if ts := ctx.Timestamp(); !ts.IsZero() {
+		h.Stats.Wait.WithLabelValues(h.Stage, string(ctx.Topic())).Observe(max(start.Sub(ts), 0).Seconds())
+	}
 	return countingContext{gokaContext: ctx, stage: h.Stage, m: h.Stats}, func() {
 		h.Stats.Latency.WithLabelValues(h.Stage).Observe(time.Since(start).Seconds())
 	}
