@@ -29,7 +29,10 @@ func sessionsRun(t *testing.T, path string) *score.Sessions {
 	// nothing for that long: under the load of a large replay, a few
 	// seconds without input happen before the input ends.
 	const idle = 20 * time.Second
-	p.c.s.SessionIdleTimeout, p.c.s.SweepEvery = idle, 500*time.Millisecond
+	// The sweep visits every key; a sweep every 5 s stays a small part of
+	// the load (production sweeps every 30 s).
+	const sweep = 5 * time.Second
+	p.c.s.SessionIdleTimeout, p.c.s.SweepEvery = idle, sweep
 	if ms := envInt("ACTIVA_E2E_GRACE_MS", 0); ms > 0 {
 		// A short grace makes sessions close on the watermark during the
 		// replay rather than on the idle sweep after it.
@@ -45,7 +48,7 @@ func sessionsRun(t *testing.T, path string) *score.Sessions {
 	}
 	// The input has stopped: after the idle timeout the sweep closes every
 	// open session.
-	time.Sleep(idle + 2*time.Second)
+	time.Sleep(idle + sweep + 2*time.Second)
 	if err := waitCaughtUp(context.Background(), p.c, groups, 10*time.Minute); err != nil {
 		t.Fatal(err)
 	}
