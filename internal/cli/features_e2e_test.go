@@ -13,8 +13,9 @@ import (
 )
 
 // settle waits until the pipeline has processed everything and, after the
-// idle timeout, has closed every session and folded it into the features.
-func (p *pipeline) settle(idle time.Duration) {
+// idle timeout and a sweep, has closed every session and folded it into
+// the features.
+func (p *pipeline) settle(idle, sweep time.Duration) {
 	p.t.Helper()
 	var groups []string
 	for _, pr := range topology.Processors() {
@@ -23,7 +24,7 @@ func (p *pipeline) settle(idle time.Duration) {
 	if err := waitCaughtUp(context.Background(), p.c, groups, 10*time.Minute); err != nil {
 		p.t.Fatal(err)
 	}
-	time.Sleep(idle + 2*time.Second)
+	time.Sleep(idle + sweep + 2*time.Second)
 	if err := waitCaughtUp(context.Background(), p.c, groups, 10*time.Minute); err != nil {
 		p.t.Fatal(err)
 	}
@@ -112,13 +113,15 @@ func TestFeaturesAndTriggers(t *testing.T) {
 	profiles, days := envInt("ACTIVA_E2E_PROFILES", 1000), envInt("ACTIVA_E2E_DAYS", 3)
 	path, truth := population(t, profiles, days)
 	p := startPipelineB(t)
-	const idle = 20 * time.Second
-	p.c.s.SessionIdleTimeout, p.c.s.SweepEvery = idle, 500*time.Millisecond
+	// A sweep visits every key of the sessions and triggers tables: every
+	// 5 s it stays a small part of the load (production sweeps every 30 s).
+	const idle, sweep = 20 * time.Second, 5 * time.Second
+	p.c.s.SessionIdleTimeout, p.c.s.SweepEvery = idle, sweep
 	p.start()
 	defer p.stop()
 	for i, what := range []string{"first replay", "second replay"} {
 		p.replay(path)
-		p.settle(idle)
+		p.settle(idle, sweep)
 		n := checkFeatures(t, p, fmt.Sprintf("%s (%d persons, %d days)", what, profiles, days))
 		t.Logf("%s: %d profiles compared", what, n)
 		checkTriggers(t, p, truth, what)
