@@ -152,8 +152,7 @@ func (p *proc) onMerge(ctx goka.Context, m harness.Msg[schemas.ProfileMerge]) {
 	if st.Erased {
 		// The erasure request came before the merge: the survivor is the
 		// same person's, and is forgotten too.
-		p.loop(ctx, mg.Survivor, &schemas.FeatureState{Erased: true})
-		p.save(ctx, &schemas.FeatureState{Erased: true, MergedInto: mg.Survivor, Offsets: st.Offsets}, false)
+		p.forward(ctx, &schemas.FeatureState{Erased: true, MergedInto: mg.Survivor, Offsets: st.Offsets}, &schemas.FeatureState{Erased: true})
 		return
 	}
 	if st.MergedInto == "" && st.Events+st.Sessions > 0 {

@@ -111,9 +111,6 @@ func (r Rules) remember(st *schemas.SessionState, start, end time.Time) {
 		}
 		st.Closed = slices.Delete(st.Closed, 0, 1)
 	}
-	if len(st.Closed) == 0 {
-		st.Closed = nil
-	}
 }
 
 // place adds an event that is not too late to the open sessions of st.
