@@ -59,6 +59,17 @@ func (t *Tracker) Seen(part, src int32, ts, now time.Time) {
 	s.arrived = now
 }
 
+// Arrived records that input partition part received something other
+// than an event (a merge, a loopback message) at wall-clock time now: the
+// partition is not idle, though its watermark does not move.
+func (t *Tracker) Arrived(part int32, now time.Time) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if now.After(t.arrived[part]) {
+		t.arrived[part] = now
+	}
+}
+
 // Watermark is the event-time watermark of input partition part: the
 // latest event time it received from the slowest partition of events.raw,
 // less the lateness. Until part has received events of every partition of
@@ -84,8 +95,8 @@ func (t *Tracker) Watermark(part int32, now time.Time) time.Time {
 	return low.Add(-t.lateness)
 }
 
-// Idle reports whether input partition part has received nothing for the
-// idle timeout (and received something before): nothing more is coming,
+// Idle reports whether input partition part has received nothing (no
+// event, nothing passed to Arrived) for the idle timeout (and received something before): nothing more is coming,
 // and whatever waits for event time may be decided.
 func (t *Tracker) Idle(part int32, now time.Time) bool {
 	t.mu.Lock()

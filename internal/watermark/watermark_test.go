@@ -32,3 +32,26 @@ func TestTheSlowestSourceHoldsTheWatermarkUntilItGoesIdle(t *testing.T) {
 		t.Fatal("idle: want partition 0 idle only a minute after its last input, and partition 1 (never seen) never")
 	}
 }
+
+func TestAnythingArrivingKeepsAPartitionFromGoingIdle(t *testing.T) {
+	now := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+	ev := time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC)
+	w := watermark.New(1, 5*time.Minute, time.Minute)
+	w.Seen(0, 0, ev, now)
+	// A merge arrives 50 s after the last event, nothing after it.
+	w.Arrived(0, now.Add(50*time.Second))
+	if w.Idle(0, now.Add(90*time.Second)) {
+		t.Fatal("idle 40 s after a merge arrived, want idle only a minute after it")
+	}
+	if !w.Idle(0, now.Add(110*time.Second)) {
+		t.Fatal("not idle a minute after the last arrival")
+	}
+	if got, want := w.Watermark(0, now.Add(10*time.Second)), ev.Add(-5*time.Minute); !got.Equal(want) {
+		t.Fatalf("watermark %v after a merge arrived, want it unmoved at %v", got, want)
+	}
+	// An arrival stamped earlier than the last one does not turn the clock back.
+	w.Arrived(0, now)
+	if !w.Idle(0, now.Add(110*time.Second)) {
+		t.Fatal("an earlier arrival made the partition busy again")
+	}
+}

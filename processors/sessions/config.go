@@ -49,9 +49,9 @@ type Config struct {
 	// event-time watermark is the slowest of them (a source partition that
 	// sent nothing for the idle timeout does not hold it back). Required.
 	SourcePartitions int
-	// IdleTimeout is how long (wall clock) a partition may receive no event
-	// at all before the idle sweep closes every open session on it. Default
-	// 10 minutes.
+	// IdleTimeout is how long (wall clock) a partition may receive nothing
+	// at all (no event, merge or loopback message) before the idle sweep
+	// closes every open session on it. Default 10 minutes.
 	IdleTimeout time.Duration
 	// Metrics counts the processor's decisions; nil counts nothing.
 	Metrics *Metrics

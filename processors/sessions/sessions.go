@@ -119,6 +119,7 @@ func (p *proc) emit(ctx goka.Context, closed []schemas.OpenSession, by string) {
 // profile.merges) to its survivor through the loopback, and remembers the
 // survivor for the absorbed profile's events still to come.
 func (p *proc) onMerge(ctx goka.Context, m harness.Msg[schemas.ProfileMerge]) {
+	p.wm.Arrived(ctx.Partition(), p.cfg.Now())
 	mg := m.Value
 	if mg.Survivor == "" || mg.Survivor == ctx.Key() {
 		return
@@ -146,6 +147,7 @@ func (p *proc) handOver(ctx goka.Context, survivor string, st *schemas.SessionSt
 // events join this profile's sessions as if they had been its own, late
 // or not, and what the merged watermark passes closes.
 func (p *proc) onFold(ctx goka.Context, m harness.Msg[schemas.SessionState]) {
+	p.wm.Arrived(ctx.Partition(), p.cfg.Now())
 	in := m.Value
 	st := p.state(ctx)
 	if st.MergedInto != "" {

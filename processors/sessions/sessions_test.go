@@ -253,6 +253,42 @@ func TestIdleSessionClosesOnTheSweep(t *testing.T) {
 	}
 }
 
+// Merges still arriving (identity works through the links of the last
+// events) keep the idle timeout from closing sessions they may fold into.
+func TestAMergeArrivingPutsOffTheIdleTimeout(t *testing.T) {
+	r := newRig(t)
+	r.send("p-old", 0, "page_view", nil)
+	r.send("p-new", time.Minute, "page_view", nil)
+	visit := func() []*schemas.SessionSummary {
+		t.Helper()
+		if err := r.proc.VisitAll(context.Background(), sessions.IdleVisitor, nil); err != nil {
+			t.Fatal(err)
+		}
+		r.tt.Catchup()
+		return r.summaries()
+	}
+	merge := func(absorbed, survivor string) {
+		t.Helper()
+		b, err := r.codecs.Merge.Encode(&schemas.ProfileMerge{Absorbed: absorbed, Survivor: survivor, CauseEventID: "e-9", Reason: "link", TS: r.base})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.tt.Consume("merges", absorbed, b)
+	}
+	r.clock.Advance(9 * time.Minute)
+	merge("p-other", "p-elsewhere") // a merge of profiles with no session here
+	r.clock.Advance(2 * time.Minute)
+	if got := visit(); len(got) != 0 {
+		t.Fatalf("closed 2 minutes after a merge arrived: %+v", got)
+	}
+	merge("p-new", "p-old")
+	r.clock.Advance(10 * time.Minute)
+	got := visit()
+	if len(got) != 1 || got[0].ProfileID != "p-old" || got[0].EventCount != 2 {
+		t.Fatalf("summaries %+v, want one session of p-old with both events once idle", got)
+	}
+}
+
 func TestTheSlowestSourcePartitionHoldsTheWatermark(t *testing.T) {
 	r := newRigWith(t, func(c *sessions.Config) { c.SourcePartitions = 2 })
 	at := func(profile string, src int32, d time.Duration) {

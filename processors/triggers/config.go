@@ -53,9 +53,9 @@ type Config struct {
 	Lateness time.Duration
 	// SourcePartitions is the number of partitions of events.raw. Required.
 	SourcePartitions int
-	// IdleTimeout is how long (wall clock) a partition may receive no event
-	// at all before the sweep decides everything pending on it. Default 10
-	// minutes.
+	// IdleTimeout is how long (wall clock) a partition may receive nothing
+	// at all (no event, merge or loopback message) before the sweep decides
+	// everything pending on it. Default 10 minutes.
 	IdleTimeout time.Duration
 	// Metrics counts the processor's decisions; nil counts nothing.
 	Metrics *Metrics

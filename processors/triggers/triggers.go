@@ -213,6 +213,7 @@ func (p *proc) onChange(ctx goka.Context, m harness.Msg[schemas.SegmentChange]) 
 // onMerge hands the absorbed profile's pending carts and forms to its
 // survivor and remembers the survivor for what still arrives.
 func (p *proc) onMerge(ctx goka.Context, m harness.Msg[schemas.ProfileMerge]) {
+	p.wm.Arrived(ctx.Partition(), p.cfg.Now())
 	mg := m.Value
 	if mg.Survivor == "" || mg.Survivor == ctx.Key() {
 		p.h.Refuse(ctx, m.Raw, deadletter.Invalid, fmt.Errorf("merge of %s into %q", ctx.Key(), mg.Survivor), mg.CauseEventID)
@@ -239,6 +240,7 @@ func (p *proc) loop(ctx goka.Context, to string, st *schemas.TriggerState) {
 
 // onFold takes the pending state of a profile merged into this one.
 func (p *proc) onFold(ctx goka.Context, m harness.Msg[schemas.TriggerState]) {
+	p.wm.Arrived(ctx.Partition(), p.cfg.Now())
 	if strings.HasPrefix(ctx.Key(), devicePrefix) {
 		p.onDevice(ctx, m.Value)
 		return
