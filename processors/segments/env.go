@@ -10,7 +10,11 @@ import (
 
 // Env holds the variables of the rules' expressions: the features of one
 // profile (ProfileFeatures field names) and times relative to the clock
-// the rules are evaluated at. Every number is a float64; a count of days
+// the rules are evaluated at. The channel mix is there as counts
+// (web_events, app_events, store_events, other_events) and as shares of all
+// events (web_share, app_share, store_share), spend as online_spend,
+// offline_spend and offline_spend_share. Every number is a float64 (a
+// share of nothing is 0); a count of days
 // since something that never happened is +Inf, so that a condition such
 // as days_since_last_order <= 30 is false for a profile that never
 // ordered.
@@ -35,9 +39,13 @@ type Env struct {
 	App                   float64 `expr:"app_events"`
 	Store                 float64 `expr:"store_events"`
 	Other                 float64 `expr:"other_events"`
+	WebShare              float64 `expr:"web_share"`
+	AppShare              float64 `expr:"app_share"`
+	StoreShare            float64 `expr:"store_share"`
 	OnlineSpend           float64 `expr:"online_spend"`
 	OfflineSpend          float64 `expr:"offline_spend"`
 	Devices               float64 `expr:"devices"`
+	OfflineSpendShare     float64 `expr:"offline_spend_share"`
 	ConsentEmail          bool    `expr:"consent_email"`
 	ConsentSMS            bool    `expr:"consent_sms"`
 	ConsentPush           bool    `expr:"consent_push"`
@@ -53,9 +61,13 @@ type Env struct {
 
 // EnvOf returns the variables of f evaluated at event time now.
 func EnvOf(f *schemas.ProfileFeatures, now time.Time) Env {
+	ch := f.Channels
+	events := float64(ch.Web + ch.App + ch.Store + ch.Other)
 	return Env{
-		ProfileID:   f.ProfileID,
-		RecencyDays: f.RecencyDays, Frequency7d: float64(f.Frequency7d), Frequency30d: float64(f.Frequency30d), Frequency90d: float64(f.Frequency90d),
+		WebShare: share(float64(ch.Web), events), AppShare: share(float64(ch.App), events), StoreShare: share(float64(ch.Store), events),
+		OfflineSpendShare: share(f.OfflineSpend, f.OnlineSpend+f.OfflineSpend),
+		ProfileID:         f.ProfileID,
+		RecencyDays:       f.RecencyDays, Frequency7d: float64(f.Frequency7d), Frequency30d: float64(f.Frequency30d), Frequency90d: float64(f.Frequency90d),
 		Monetary7d: f.Monetary7d, Monetary30d: f.Monetary30d, Monetary90d: f.Monetary90d, AvgTicket: f.AvgTicket,
 		Orders: float64(f.Orders), Sessions: float64(f.Sessions), MeanSessionDurationMS: f.MeanSessionDurationMS,
 		CartAbandonRate: f.CartAbandonRate, FormAbandonRate: f.FormAbandonRate, MeanScrollPct: f.MeanScrollPct, MeanDwellMSPerPage: f.MeanDwellMSPerPage,
@@ -64,6 +76,14 @@ func EnvOf(f *schemas.ProfileFeatures, now time.Time) Env {
 		ConsentEmail: f.Consent.Email, ConsentSMS: f.Consent.SMS, ConsentPush: f.Consent.Push, ConsentAds: f.Consent.Ads, ConsentAnalytics: f.Consent.Analytics,
 		DaysSinceFirstSeen: daysSince(f.FirstSeen, now), DaysSinceLastSeen: daysSince(f.LastSeen, now), DaysSinceLastOrder: daysSince(f.LastOrderTS, now),
 	}
+}
+
+// share is part over whole, 0 when whole is not positive.
+func share(part, whole float64) float64 {
+	if whole <= 0 {
+		return 0
+	}
+	return part / whole
 }
 
 // daysSince is the fractional number of days from t to now, +Inf when t
