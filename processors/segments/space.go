@@ -91,15 +91,9 @@ func (s *space) point(env *Env) []float64 {
 			x = 0
 		}
 		if d.Log {
-			x = logScale(x)
+			x = LogScale(x)
 		}
 		out[i] = x
 	}
 	return out
-}
-
-// logScale is sign(x)·log(1+|x|): 0 stays 0, and the scale is logarithmic
-// for large values of either sign.
-func logScale(x float64) float64 {
-	return math.Copysign(math.Log1p(math.Abs(x)), x)
 }

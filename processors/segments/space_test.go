@@ -27,9 +27,6 @@ func TestAPointHasTheDimensionsLogScaledWhereAsked(t *testing.T) {
 	if n := s.names(); strings.Join(n, ",") != "monetary_90d,web_share,days_since_last_order,offline_spend_share" {
 		t.Errorf("names %v", n)
 	}
-	if logScale(-(math.E-1)) != -1 || logScale(0) != 0 {
-		t.Error("logScale is not odd around 0")
-	}
 }
 
 func TestDimensionsMustBeNumericVariables(t *testing.T) {
