@@ -495,3 +495,17 @@ type FormMark struct {
 	EventID string    `avro:"event_id" json:"event_id"`
 	TS      time.Time `avro:"ts" json:"ts"`
 }
+
+// SegmentStateRecord is the record of the segments processor's table.
+const SegmentStateRecord = "activa.SegmentState"
+
+// SegmentState is the activa.SegmentState record: the segments one profile
+// is in and the features they were decided on.
+type SegmentState struct {
+	Tier            string `avro:"tier" json:"tier,omitempty"`
+	Lifecycle       string `avro:"lifecycle" json:"lifecycle,omitempty"`
+	Cluster         string `avro:"cluster" json:"cluster,omitempty"`
+	ModelVersion    int64  `avro:"model_version" json:"model_version,omitempty"`
+	FeaturesVersion int64  `avro:"features_version" json:"features_version,omitempty"`
+	Features        []byte `avro:"features" json:"features,omitempty"`
+}

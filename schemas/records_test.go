@@ -72,6 +72,7 @@ var recordCases = map[string]recordCase{
 		EventID: "e-1", TS: ms(1_793_613_600_000), Type: "add_to_cart", Channel: "web", Device: "d-1", URL: "/p/1",
 		ProductID: "p-1", Value: 19.9, Qty: 2, ScrollPct: 40, DwellMS: 1200,
 	}}}}, Closed: []ClosedSpan{{Start: ms(1_793_612_000_000), End: ms(1_793_613_000_000)}}, ForgotUntil: ms(1_793_600_000_000)}),
+	SegmentStateRecord: caseOf(SegmentState{Tier: "gold", Lifecycle: "active", Cluster: "7", ModelVersion: 12, FeaturesVersion: 40, Features: []byte{0, 0, 0, 0, 9, 2}}),
 	TriggerStateRecord: caseOf(TriggerState{
 		Pending:     []CartEvent{{EventID: "e-1", TS: ms(1_793_613_600_000), Type: "add_to_cart", ProductID: "p-1", Value: 39.8, Channel: "web", Device: "d-1"}},
 		Purchases:   []time.Time{ms(1_793_613_000_000)},

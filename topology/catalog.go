@@ -36,6 +36,7 @@ const (
 	SessionsLoop    = "sessions-loop"
 	FeaturesTable   = "features-table"
 	FeaturesLoop    = "features-loop"
+	SegmentsTable   = "segments-table"
 	TriggersTable   = "triggers-table"
 	TriggersLoop    = "triggers-loop"
 )
@@ -84,7 +85,8 @@ func Topics() []Topic {
 		{FeaturesTable, "activa.FeatureState", "profile id", Compact, 0, "features", "bounded state behind every profile's features"},
 		{FeaturesLoop, "activa.FeatureState", "survivor profile id", Delete, kafka.LoopRetention, "features", "state an absorbed profile hands to its survivor"},
 		{SegmentChanges, "activa.SegmentChange", "profile id", Delete, week, "segments", "tier, lifecycle and cluster changes"},
-		{SegmentModel, "activa.SegmentModel", "model name", Compact, 0, "segments", "published clustering model with centroids"},
+		{SegmentsTable, "activa.SegmentState", "profile id", Compact, 0, "segments", "tier, lifecycle stage and cluster of every profile, with the features they were decided on"},
+		{SegmentModel, "activa.SegmentModel", "model name", Compact, 0, "segments-model", "published clustering model with centroids"},
 		{KpiActuals, "activa.KpiActual", "kpi|dimension|value|bucket start", Compact, 0, "kpi", "hourly actuals per KPI series"},
 		{KpiForecasts, "activa.KpiForecast", "kpi|dimension|value|period start", Compact, 0, WriterPlan, "plan values from finance or BI"},
 		{KpiAlerts, "activa.KpiAlert", "kpi|dimension|value|rule", Delete, 30 * 24 * time.Hour, "kpi", "forecast-versus-actual alerts and resolves"},

@@ -10,6 +10,7 @@ import (
 
 	"github.com/activa-dev/activa/internal/deadletter"
 	"github.com/activa-dev/activa/internal/harness"
+	"github.com/activa-dev/activa/processors/segments"
 	"github.com/activa-dev/activa/processors/sessions"
 	"github.com/activa-dev/activa/processors/triggers"
 	"github.com/activa-dev/activa/schemas"
@@ -57,6 +58,9 @@ type Tuning struct {
 	// FormDelay is how long (event time) after a form_start a form_submit
 	// saves it from a form_abandoned trigger.
 	FormDelay time.Duration
+	// SegmentRules replace the segments' default tier and lifecycle rules
+	// when not nil.
+	SegmentRules *segments.Rules
 }
 
 // Every returns the sweep period of p under t.
@@ -108,6 +112,10 @@ func Processors() []Processor {
 			Sweep: triggers.DueVisitor, SweepEvery: 30 * time.Second,
 		},
 		{Name: "features", Doc: "folds each profile's events and sessions into bounded features, published on every change", Define: defineFeatures},
+		{
+			Name: "segments", Doc: "places each profile in a value tier and a lifecycle stage on every feature change", Define: defineSegments,
+			Sweep: segments.SweepVisitor, SweepEvery: 5 * time.Minute,
+		},
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 
 	"github.com/activa-dev/activa/processors/features"
 	"github.com/activa-dev/activa/processors/identity"
+	"github.com/activa-dev/activa/processors/segments"
 	"github.com/activa-dev/activa/processors/sessions"
 	"github.com/activa-dev/activa/processors/triggers"
 	"github.com/activa-dev/activa/schemas"
@@ -161,6 +162,38 @@ func defineTriggers(env Env) (*goka.GroupGraph, error) {
 		}
 	}
 	return triggers.Define(cfg)
+}
+
+// defineSegments binds the segments processor to the catalog.
+func defineSegments(env Env) (*goka.GroupGraph, error) {
+	cat, c := env.Catalog, env.Codecs
+	h, err := env.Harness("segments")
+	if err != nil {
+		return nil, err
+	}
+	cfg := segments.DefaultConfig()
+	cfg.Group = goka.Group(cat.Name("segments"))
+	cfg.Topics = segments.Topics{
+		Features: goka.Stream(cat.Name(ProfileFeatures)),
+		Changes:  goka.Stream(cat.Name(SegmentChanges)),
+	}
+	cfg.Harness = h
+	if r := env.Tuning.SegmentRules; r != nil {
+		cfg.Rules = *r
+	}
+	if env.Registerer != nil {
+		cfg.Metrics = segments.NewMetrics(env.Registerer)
+	}
+	var errs [3]error
+	cfg.Codecs.Features, errs[0] = Typed[schemas.ProfileFeatures](c, ProfileFeatures)
+	cfg.Codecs.Change, errs[1] = Typed[schemas.SegmentChange](c, SegmentChanges)
+	cfg.Codecs.State, errs[2] = Typed[schemas.SegmentState](c, SegmentsTable)
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return segments.Define(cfg)
 }
 
 // setting is a processor default and the tuning that may replace it.

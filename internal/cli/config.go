@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/activa-dev/activa/internal/kafka"
+	"github.com/activa-dev/activa/processors/segments"
 	"github.com/activa-dev/activa/topology"
 )
 
@@ -59,6 +60,7 @@ type Settings struct {
 	CartDelay          time.Duration `koanf:"cart-delay"`
 	FormDelay          time.Duration `koanf:"form-delay"`
 	GCPercent          int           `koanf:"gc-percent"`
+	SegmentRules       string        `koanf:"segment-rules"`
 }
 
 // defaultGCPercent is the garbage collector's target for the processors.
@@ -77,6 +79,7 @@ func addProcessorFlags(fs *pflag.FlagSet) {
 	fs.Duration("sweep-every", 30*time.Second, "period of the sweeps that act on idle keys (goka has no timers)")
 	fs.Duration("cart-delay", 30*time.Minute, "event time after a cart's last add_to_cart within which a purchase saves it from a cart_abandoned trigger")
 	fs.Duration("form-delay", 30*time.Minute, "event time after a form_start within which a form_submit saves it from a form_abandoned trigger")
+	fs.String("segment-rules", "", "YAML file of the segments' tier ladder and lifecycle stages (replaces the default rules)")
 	fs.Int("gc-percent", defaultGCPercent, "garbage collector target while processors run (as GOGC; a GOGC environment variable wins); 0 keeps the runtime's")
 }
 
@@ -87,6 +90,24 @@ func (s Settings) Tuning() topology.Tuning {
 		SessionGap: s.SessionGap, SessionLateness: s.SessionLateness, SessionGrace: s.SessionGrace,
 		SessionIdleTimeout: s.SessionIdleTimeout, SweepEvery: s.SweepEvery, CartDelay: s.CartDelay, FormDelay: s.FormDelay,
 	}
+}
+
+// loadSegmentRules reads the segments' rules from a YAML file: a tiers
+// ladder and lifecycle stages, as segments.Rules documents. The file
+// replaces the default rules; a part it leaves out is empty.
+func loadSegmentRules(path string) (segments.Rules, error) {
+	k := koanf.New(".")
+	if err := k.Load(file.Provider(path), yaml.Parser()); err != nil {
+		return segments.Rules{}, fmt.Errorf("reading segment rules %s: %w", path, err)
+	}
+	var r segments.Rules
+	if err := k.UnmarshalWithConf("", &r, koanf.UnmarshalConf{Tag: "yaml"}); err != nil {
+		return segments.Rules{}, fmt.Errorf("decoding segment rules %s: %w", path, err)
+	}
+	if err := r.Validate(); err != nil {
+		return segments.Rules{}, fmt.Errorf("segment rules %s: %w", path, err)
+	}
+	return r, nil
 }
 
 // addConnFlags declares the connection flags on fs.

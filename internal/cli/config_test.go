@@ -3,11 +3,14 @@ package cli
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/spf13/pflag"
+
+	"github.com/activa-dev/activa/processors/segments"
 )
 
 func flags() *pflag.FlagSet {
@@ -99,5 +102,72 @@ func TestSettingsValidation(t *testing.T) {
 	}
 	if _, err := load(fs); err == nil || !strings.Contains(err.Error(), "reading config file") {
 		t.Errorf("missing config file: err = %v", err)
+	}
+}
+
+func TestSegmentRulesFromYAML(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "rules.yaml")
+	yaml := `tiers:
+  name: spend
+  metric: monetary_30d + offline_spend
+  hysteresis: 0.2
+  levels:
+    - {name: member, min: 1}
+    - {name: vip, min: 1000}
+lifecycle:
+  - name: fresh
+    when: days_since_first_seen <= 7
+  - {name: regular, when: "true"}
+`
+	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r, err := loadSegmentRules(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := segments.Rules{
+		Tiers: segments.Ladder{
+			Name: "spend", Metric: "monetary_30d + offline_spend", Hysteresis: 0.2,
+			Levels: []segments.Level{{Name: "member", Min: 1}, {Name: "vip", Min: 1000}},
+		},
+		Lifecycle: []segments.Stage{{Name: "fresh", When: "days_since_first_seen <= 7"}, {Name: "regular", When: "true"}},
+	}
+	if !reflect.DeepEqual(r, want) {
+		t.Errorf("rules %+v, want %+v", r, want)
+	}
+	bad := filepath.Join(dir, "bad.yaml")
+	if err := os.WriteFile(bad, []byte("tiers:\n  metric: spend_forever\n  levels: [{name: a, min: 1}]\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := loadSegmentRules(bad); err == nil || !strings.Contains(err.Error(), "spend_forever") || !strings.Contains(err.Error(), bad) {
+		t.Errorf("rules with an unknown variable: %v", err)
+	}
+}
+
+// TestTheReadmeShowsTheDefaultSegmentRules: the YAML of the README's
+// Segments section loads and is the default rules.
+func TestTheReadmeShowsTheDefaultSegmentRules(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(readme), "\n## Segments\n")
+	_, block, ok2 := strings.Cut(section, "```yaml\n")
+	block, _, ok3 := strings.Cut(block, "```")
+	if !ok || !ok2 || !ok3 {
+		t.Fatal("no yaml block in the README's Segments section")
+	}
+	path := filepath.Join(t.TempDir(), "rules.yaml")
+	if err := os.WriteFile(path, []byte(block), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r, err := loadSegmentRules(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := segments.DefaultRules(); !reflect.DeepEqual(r, want) {
+		t.Errorf("README rules %+v, want the defaults %+v", r, want)
 	}
 }

@@ -22,6 +22,12 @@ func BenchmarkIdentity(b *testing.B) { benchmarkStages(b, []string{"identity"}) 
 // topology together, until all have caught up.
 func BenchmarkPipeline(b *testing.B) { benchmarkStages(b, processorNames()) }
 
+// BenchmarkEventStages is BenchmarkPipeline for the processors that read
+// events: identity, sessions, triggers and features, without segments.
+func BenchmarkEventStages(b *testing.B) {
+	benchmarkStages(b, []string{"identity", "sessions", "triggers", "features"})
+}
+
 func benchmarkStages(b *testing.B, names []string) {
 	profiles, days := envInt("ACTIVA_BENCH_PROFILES", 100_000), envInt("ACTIVA_BENCH_DAYS", 1)
 	var groups []string

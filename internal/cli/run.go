@@ -101,9 +101,17 @@ func (a *app) runProcessors(ctx context.Context, c *conn, codecs *topology.Codec
 	if n := c.s.GCPercent; n > 0 && os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(n)
 	}
+	tuning := c.s.Tuning()
+	if path := c.s.SegmentRules; path != "" {
+		r, err := loadSegmentRules(path)
+		if err != nil {
+			return err
+		}
+		tuning.SegmentRules = &r
+	}
 	env := topology.Env{
 		Catalog: c.cat, Codecs: codecs, Log: a.log,
-		DeadLetters: dl, Stats: harness.NewMetrics(reg), Registerer: reg, Tuning: c.s.Tuning(),
+		DeadLetters: dl, Stats: harness.NewMetrics(reg), Registerer: reg, Tuning: tuning,
 	}
 	var procs []*goka.Processor
 	var groups []string

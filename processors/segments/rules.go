@@ -94,10 +94,17 @@ func DefaultRules() Rules {
 		Lifecycle: []Stage{
 			{"new", "days_since_first_seen <= 14 && orders <= 1"},
 			{"active", "days_since_last_order <= 30 || days_since_last_seen <= 14"},
-			{"at_risk", "days_since_last_seen <= 60"},
+			{"at-risk", "days_since_last_seen <= 60"},
 			{"lapsed", "true"},
 		},
 	}
+}
+
+// Validate reports rules that cannot work: levels out of order, repeated
+// names, expressions that do not compile or read unknown variables.
+func (r Rules) Validate() error {
+	_, err := r.compile()
+	return err
 }
 
 // compiled are rules ready to evaluate.

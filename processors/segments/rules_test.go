@@ -80,7 +80,7 @@ func TestLifecycleTakesTheFirstStageThatHolds(t *testing.T) {
 		{"two orders in a week", schemas.ProfileFeatures{FirstSeen: days(7), LastSeen: days(1), LastOrderTS: days(2), Orders: 2}, "active"},
 		{"old customer ordering", schemas.ProfileFeatures{FirstSeen: days(300), LastSeen: days(25), LastOrderTS: days(25), Orders: 9}, "active"},
 		{"browsing, never ordered", schemas.ProfileFeatures{FirstSeen: days(100), LastSeen: days(3)}, "active"},
-		{"gone quiet", schemas.ProfileFeatures{FirstSeen: days(200), LastSeen: days(40), LastOrderTS: days(45), Orders: 3}, "at_risk"},
+		{"gone quiet", schemas.ProfileFeatures{FirstSeen: days(200), LastSeen: days(40), LastOrderTS: days(45), Orders: 3}, "at-risk"},
 		{"gone", schemas.ProfileFeatures{FirstSeen: days(200), LastSeen: days(61), LastOrderTS: days(90), Orders: 3}, "lapsed"},
 	} {
 		env := EnvOf(&tc.f, now)

@@ -82,18 +82,7 @@ func (r *rig) sendEvent(profile string, ev schemas.Event) {
 }
 
 func (r *rig) summaries() []*schemas.SessionSummary {
-	var out []*schemas.SessionSummary
-	for {
-		k, v, ok := r.closed.Next()
-		if !ok {
-			return out
-		}
-		s := v.(*schemas.SessionSummary)
-		if k != s.ProfileID {
-			r.t.Fatalf("summary of %s keyed %s", s.ProfileID, k)
-		}
-		out = append(out, s)
-	}
+	return harnesstest.Drain(r.t, r.closed, func(s *schemas.SessionSummary) string { return s.ProfileID })
 }
 
 func (r *rig) deadLetters() []*schemas.DeadLetter { return harnesstest.DeadLetters(r.dlq) }

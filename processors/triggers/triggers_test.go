@@ -92,18 +92,7 @@ func (r *rig) sendEvent(profile string, ev schemas.Event) {
 func (r *rig) tick(at time.Duration) { r.send("p-clock", at, "page_view", "", 0, nil) }
 
 func (r *rig) fired() []*schemas.Trigger {
-	var out []*schemas.Trigger
-	for {
-		k, v, ok := r.out.Next()
-		if !ok {
-			return out
-		}
-		tr := v.(*schemas.Trigger)
-		if k != tr.ProfileID {
-			r.t.Fatalf("trigger of %s keyed %s", tr.ProfileID, k)
-		}
-		out = append(out, tr)
-	}
+	return harnesstest.Drain(r.t, r.out, func(tr *schemas.Trigger) string { return tr.ProfileID })
 }
 
 func (r *rig) deadLetters() []*schemas.DeadLetter { return harnesstest.DeadLetters(r.dlq) }

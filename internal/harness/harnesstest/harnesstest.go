@@ -86,3 +86,22 @@ func DeadLetters(dlq *tester.QueueTracker) []*schemas.DeadLetter {
 		out = append(out, v.(*schemas.DeadLetter))
 	}
 }
+
+// Drain returns the records written to q since its last read, and fails
+// the test when one is not keyed by keyOf of its value (profile outputs
+// are keyed by the profile id they carry).
+func Drain[T any](t testing.TB, q *tester.QueueTracker, keyOf func(*T) string) []*T {
+	t.Helper()
+	var out []*T
+	for {
+		k, v, ok := q.Next()
+		if !ok {
+			return out
+		}
+		r := v.(*T)
+		if want := keyOf(r); k != want {
+			t.Fatalf("record of %s keyed %s", want, k)
+		}
+		out = append(out, r)
+	}
+}

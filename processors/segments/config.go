@@ -1,0 +1,91 @@
+package segments
+
+import (
+	"errors"
+
+	"github.com/lovoo/goka"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/activa-dev/activa/internal/harness"
+	"github.com/activa-dev/activa/schemas"
+)
+
+// Topics are the topics the processor reads and writes; package topology
+// fills them in from the catalog.
+type Topics struct {
+	// Features is profile.features (a tombstone: the profile was merged
+	// into another or erased).
+	Features goka.Stream
+	// Changes is the output, segment.changes.
+	Changes goka.Stream
+}
+
+// Codecs are the registered codecs of the processor's topics.
+type Codecs struct {
+	Features *schemas.Codec[schemas.ProfileFeatures]
+	Change   *schemas.Codec[schemas.SegmentChange]
+	State    *schemas.Codec[schemas.SegmentState]
+}
+
+// Config configures the segments processor.
+type Config struct {
+	// Group is the goka group; its table is Group-table. Required.
+	Group goka.Group
+	// Topics are the input and the output. Required.
+	Topics Topics
+	// Codecs encode every topic. Required.
+	Codecs Codecs
+	// Harness dead-letters bad input. Required.
+	Harness *harness.Harness
+	// Rules are the tier and lifecycle rules; default DefaultRules.
+	Rules Rules
+	// Metrics counts the processor's decisions; nil counts nothing.
+	Metrics *Metrics
+}
+
+// DefaultConfig returns the defaults; Group, Topics, Codecs and Harness
+// remain to be set.
+func DefaultConfig() Config {
+	return Config{Rules: DefaultRules()}
+}
+
+// Validate reports a configuration the processor cannot run with.
+func (c Config) Validate() error {
+	var errs []error
+	if c.Group == "" {
+		errs = append(errs, errors.New("segments: no group"))
+	}
+	if c.Topics.Features == "" || c.Topics.Changes == "" {
+		errs = append(errs, errors.New("segments: every topic must be set"))
+	}
+	if k := c.Codecs; k.Features == nil || k.Change == nil || k.State == nil {
+		errs = append(errs, errors.New("segments: every codec must be set"))
+	}
+	if c.Harness == nil {
+		errs = append(errs, errors.New("segments: no dead-letter harness"))
+	}
+	if err := c.Rules.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// Metrics count what the segments processor decides.
+type Metrics struct {
+	// Changes counts segment changes by kind.
+	Changes *prometheus.CounterVec
+	// Duplicates counts feature versions received again or out of order.
+	Duplicates prometheus.Counter
+}
+
+// NewMetrics registers the segments metrics with reg (nil: unregistered).
+func NewMetrics(reg prometheus.Registerer) *Metrics {
+	m := &Metrics{
+		Changes:    prometheus.NewCounterVec(prometheus.CounterOpts{Name: "activa_segments_changes_total", Help: "Segment changes written, by kind."}, []string{"kind"}),
+		Duplicates: prometheus.NewCounter(prometheus.CounterOpts{Name: "activa_segments_duplicates_total", Help: "Feature versions received again or after a newer one, which changed nothing."}),
+	}
+	if reg != nil {
+		reg.MustRegister(m.Changes, m.Duplicates)
+	}
+	return m
+}

@@ -1,0 +1,164 @@
+package segments
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/lovoo/goka"
+
+	"github.com/activa-dev/activa/internal/deadletter"
+	"github.com/activa-dev/activa/internal/harness"
+	"github.com/activa-dev/activa/schemas"
+)
+
+// SweepVisitor is the name of the visitor edge that moves profiles to the
+// lifecycle stage the passing of event time puts them in; run it with
+// goka's Processor.VisitAll on a wall-clock ticker.
+const SweepVisitor = "lifecycle"
+
+// removedReason is the reason of the changes of a profile whose features
+// were tombstoned.
+const removedReason = "profile removed (merged into another or erased)"
+
+type proc struct {
+	cfg   Config
+	h     *harness.Harness
+	rules *compiled
+
+	mu    sync.Mutex
+	clock map[int32]time.Time // by input partition: the latest last_seen read, event time
+}
+
+// Define builds the segments processor's group graph. It does no I/O.
+func Define(cfg Config) (*goka.GroupGraph, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	rules, err := cfg.Rules.compile()
+	if err != nil {
+		return nil, err
+	}
+	p := &proc{cfg: cfg, h: cfg.Harness, rules: rules, clock: map[int32]time.Time{}}
+	onFeatures := harness.Handle(p.h, cfg.Codecs.Features, p.onFeatures)
+	g := goka.DefineGroup(cfg.Group,
+		harness.RawInput(cfg.Topics.Features, func(ctx goka.Context, msg any) {
+			if raw, _ := msg.([]byte); raw == nil {
+				p.onRemoved(ctx)
+				return
+			}
+			onFeatures(ctx, msg)
+		}),
+		goka.Persist(cfg.Codecs.State),
+		goka.Output(cfg.Topics.Changes, cfg.Codecs.Change),
+		goka.Visitor(SweepVisitor, p.onSweep),
+		p.h.Output(),
+	)
+	if err := g.Validate(); err != nil {
+		return nil, fmt.Errorf("segments: %w", err)
+	}
+	return g, nil
+}
+
+// now is the event-time clock of partition part, moved on to at least ts.
+func (p *proc) now(part int32, ts time.Time) time.Time {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if ts.After(p.clock[part]) {
+		p.clock[part] = ts
+	}
+	return p.clock[part]
+}
+
+func (p *proc) state(ctx goka.Context) *schemas.SegmentState {
+	if st, ok := ctx.Value().(*schemas.SegmentState); ok && st != nil {
+		return st
+	}
+	return &schemas.SegmentState{}
+}
+
+// placementOf reads the placement a state records.
+func placementOf(st *schemas.SegmentState) placement {
+	pl := placement{Tier: st.Tier, Lifecycle: st.Lifecycle, Cluster: noCluster, ModelVersion: st.ModelVersion}
+	if c, err := strconv.Atoi(st.Cluster); err == nil && c >= 0 {
+		pl.Cluster = c
+	}
+	return pl
+}
+
+// record writes pl into st.
+func record(st *schemas.SegmentState, pl placement) {
+	st.Tier, st.Lifecycle, st.Cluster, st.ModelVersion = pl.Tier, pl.Lifecycle, label(pl.Cluster), pl.ModelVersion
+}
+
+// onFeatures places a profile on a change of its features.
+func (p *proc) onFeatures(ctx goka.Context, m harness.Msg[schemas.ProfileFeatures]) {
+	f := m.Value
+	st := p.state(ctx)
+	if f.ProfileID != ctx.Key() {
+		p.h.Refuse(ctx, m.Raw, deadletter.Invalid, fmt.Errorf("features of %s keyed %s", f.ProfileID, ctx.Key()), f.LastEventID)
+		return
+	}
+	if f.Version <= st.FeaturesVersion {
+		if mt := p.cfg.Metrics; mt != nil {
+			mt.Duplicates.Inc()
+		}
+		return
+	}
+	env := EnvOf(f, p.now(ctx.Partition(), f.LastSeen))
+	pl, changes, err := p.rules.place(&env, placementOf(st), cause{eventID: f.LastEventID, ts: f.LastSeen})
+	if err != nil {
+		p.h.Refuse(ctx, m.Raw, deadletter.Invalid, err, f.LastEventID)
+		return
+	}
+	p.emit(ctx, changes)
+	record(st, pl)
+	st.FeaturesVersion, st.Features = f.Version, slices.Clone(m.Raw)
+	ctx.SetValue(st)
+}
+
+// onRemoved takes a profile out of every segment when its features are
+// tombstoned.
+func (p *proc) onRemoved(ctx goka.Context) {
+	st, ok := ctx.Value().(*schemas.SegmentState)
+	if !ok || st == nil {
+		return
+	}
+	p.emit(ctx, removal(ctx.Key(), placementOf(st), removedReason, p.now(ctx.Partition(), time.Time{})))
+	ctx.Delete()
+}
+
+// onSweep evaluates a profile's rules again at the partition's event-time
+// clock: a lifecycle stage may change with the passing of time alone.
+func (p *proc) onSweep(ctx goka.Context, _ any) {
+	st, ok := ctx.Value().(*schemas.SegmentState)
+	if !ok || st == nil || len(st.Features) == 0 {
+		return
+	}
+	f, err := p.cfg.Codecs.Features.DecodeTyped(st.Features)
+	if err != nil {
+		ctx.Fail(fmt.Errorf("segments: decoding the features kept for %s: %w", ctx.Key(), err))
+		return
+	}
+	now := p.now(ctx.Partition(), f.LastSeen)
+	env := EnvOf(f, now)
+	pl, changes, err := p.rules.place(&env, placementOf(st), cause{ts: now})
+	if err != nil || len(changes) == 0 {
+		return // an expression that fails on these features failed when they arrived, and was dead-lettered
+	}
+	p.emit(ctx, changes)
+	record(st, pl)
+	ctx.SetValue(st)
+}
+
+// emit writes changes of the current profile.
+func (p *proc) emit(ctx goka.Context, changes []schemas.SegmentChange) {
+	for i := range changes {
+		ctx.Emit(p.cfg.Topics.Changes, ctx.Key(), &changes[i])
+		if mt := p.cfg.Metrics; mt != nil {
+			mt.Changes.WithLabelValues(changes[i].Kind).Inc()
+		}
+	}
+}
