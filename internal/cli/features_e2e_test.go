@@ -103,8 +103,9 @@ func checkFeatures(t *testing.T, p *pipeline, what string) int {
 
 // TestFeaturesAndTriggers: after a replay of a generated population
 // through the pipeline, every profile's features equal a batch
-// recomputation from its events and sessions, and the abandonment
-// triggers are those of the generator's truth; after the same input is
+// recomputation from its events and sessions, the abandonment
+// triggers are those of the generator's truth, and every profile's tier
+// is the one its features put it in; after the same input is
 // replayed a second time, both still hold (nothing counted or fired
 // twice).
 // ACTIVA_E2E_PROFILES and ACTIVA_E2E_DAYS size the population (default
@@ -125,6 +126,7 @@ func TestFeaturesAndTriggers(t *testing.T) {
 		n := checkFeatures(t, p, fmt.Sprintf("%s (%d persons, %d days)", what, profiles, days))
 		t.Logf("%s: %d profiles compared", what, n)
 		checkTriggers(t, p, truth, what)
+		t.Logf("%s: %d profiles' tiers compared", what, checkSegments(t, p, what))
 		if i == 0 && t.Failed() {
 			return
 		}
