@@ -25,6 +25,7 @@ import (
 	"github.com/activa-dev/activa/loadtest/score"
 	"github.com/activa-dev/activa/processors/features"
 	"github.com/activa-dev/activa/processors/identity"
+	"github.com/activa-dev/activa/processors/segments"
 	"github.com/activa-dev/activa/processors/triggers"
 	"github.com/activa-dev/activa/schemas"
 	"github.com/activa-dev/activa/topology"
@@ -187,6 +188,24 @@ func TestIntegrationIdentity(t *testing.T) {
 		t.Errorf("sessions differ from the reference: %d missing (first %+v), %d extra", len(missing), missing[:min(len(missing), 3)], len(extra))
 	}
 	checkFeaturesAndTriggers(t, kc, codecs, cat, sess, truth)
+	checkSegments(t, kc, codecs, cat)
+}
+
+// checkSegments compares every profile's last tier on segment.changes
+// with the default ladder applied to the history of its features.
+func checkSegments(t *testing.T, kc *kafka.Config, codecs *topology.Codecs, cat topology.Catalog) {
+	t.Helper()
+	waitQuiet(t, kc, cat.Prefix+"segments")
+	s := score.TiersOf(segments.DefaultRules().Tiers)
+	consume(t, kc, codecs, cat, topology.ProfileFeatures, s.Features)
+	consume(t, kc, codecs, cat, topology.SegmentChanges, func(key string, c *schemas.SegmentChange) { s.Change(key, c) })
+	d := s.Diff()
+	t.Logf("segments on Apache Kafka: %d profiles, %d problems", s.Profiles(), len(d))
+	for i, problem := range d {
+		if i < 5 {
+			t.Errorf("segments: %s", problem)
+		}
+	}
 }
 
 // checkFeaturesAndTriggers compares every profile's latest features with a

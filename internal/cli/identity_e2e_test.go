@@ -88,11 +88,16 @@ func (p *pipeline) stop() {
 // replayOnly replays a file without waiting for any processor.
 func (p *pipeline) replayOnly(path string) replay.Stats {
 	p.t.Helper()
-	st, err := p.a.replayFile(context.Background(), p.c, p.codecs, path, replay.Config{HashKey: []byte(demoHashKey), Ingest: ingest.DefaultConfig(), Rate: p.rate}, false, p.dl)
+	st, err := p.replayCtx(context.Background(), path)
 	if err != nil {
 		p.t.Fatal(err)
 	}
 	return st
+}
+
+// replayCtx replays a file into events.raw until it ends or ctx does.
+func (p *pipeline) replayCtx(ctx context.Context, path string) (replay.Stats, error) {
+	return p.a.replayFile(ctx, p.c, p.codecs, path, replay.Config{HashKey: []byte(demoHashKey), Ingest: ingest.DefaultConfig(), Rate: p.rate}, false, p.dl)
 }
 
 // replay replays a file and waits until the processors have caught up.
