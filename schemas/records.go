@@ -163,14 +163,16 @@ type Centroid struct {
 // SegmentModel is the activa.SegmentModel record: the state of an online
 // k-means model, a compacted table. Key on segment.model: Model.
 type SegmentModel struct {
-	Model     string     `avro:"model" json:"model"`
-	Version   int64      `avro:"version" json:"version"`
-	K         int32      `avro:"k" json:"k"`
-	Dims      []string   `avro:"dims" json:"dims"`
-	Centroids []Centroid `avro:"centroids" json:"centroids"`
-	Means     []float64  `avro:"means" json:"means"`
-	Variances []float64  `avro:"variances" json:"variances"`
-	UpdatedTS time.Time  `avro:"updated_ts" json:"updated_ts"`
+	Model     string      `avro:"model" json:"model"`
+	Version   int64       `avro:"version" json:"version"`
+	K         int32       `avro:"k" json:"k"`
+	Dims      []string    `avro:"dims" json:"dims"`
+	Centroids []Centroid  `avro:"centroids" json:"centroids"`
+	Means     []float64   `avro:"means" json:"means"`
+	Variances []float64   `avro:"variances" json:"variances"`
+	Observed  int64       `avro:"observed" json:"observed"`
+	Seed      [][]float64 `avro:"seed" json:"seed,omitempty"`
+	UpdatedTS time.Time   `avro:"updated_ts" json:"updated_ts"`
 }
 
 // KpiActual is the activa.KpiActual record: a KPI over one bucket. Key on
@@ -508,4 +510,16 @@ type SegmentState struct {
 	ModelVersion    int64  `avro:"model_version" json:"model_version,omitempty"`
 	FeaturesVersion int64  `avro:"features_version" json:"features_version,omitempty"`
 	Features        []byte `avro:"features" json:"features,omitempty"`
+}
+
+// SegmentPointsRecord is the record of segment.points.
+const SegmentPointsRecord = "activa.SegmentPoints"
+
+// SegmentPoints is the activa.SegmentPoints record: a batch of profiles'
+// points for a clustering model, and the moves of profiles between its
+// clusters. Key on segment.points: Model.
+type SegmentPoints struct {
+	Model  string           `avro:"model" json:"model"`
+	Points [][]float64      `avro:"points" json:"points"`
+	Moves  map[string]int64 `avro:"moves" json:"moves,omitempty"`
 }

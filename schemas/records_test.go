@@ -60,6 +60,7 @@ var recordCases = map[string]recordCase{
 	ProfileFeaturesRecord:     caseOf(fullProfileFeatures()),
 	SegmentChangeRecord:       caseOf(fullSegmentChange()),
 	SegmentModelRecord:        caseOf(fullSegmentModel()),
+	SegmentPointsRecord:       caseOf(SegmentPoints{Model: "default", Points: [][]float64{{1.5, 0.25}, {0, 3}}, Moves: map[string]int64{"3": 1, "5": -1}}),
 	KpiActualRecord:           caseOf(fullKpiActual()),
 	KpiForecastRecord:         caseOf(fullKpiForecast()),
 	KpiAlertRecord:            caseOf(fullKpiAlert()),
@@ -199,7 +200,7 @@ func fullSegmentModel() SegmentModel {
 			{Label: 2, Weight: 120.5, Center: []float64{-0.5, 0.25}, Size: 140},
 			{Label: 1, Weight: 33.25, Center: []float64{1.75, -0.125}, Size: 29},
 		},
-		Means: []float64{3.2, 0.8}, Variances: []float64{1.1, 0.4}, UpdatedTS: ms(1_793_602_400_000),
+		Means: []float64{3.2, 0.8}, Variances: []float64{1.1, 0.4}, Observed: 1200, Seed: [][]float64{{1.5, 0.5}}, UpdatedTS: ms(1_793_602_400_000),
 	}
 }
 

@@ -55,6 +55,8 @@ func register(ctx context.Context, reg schemas.Registrar, subject, record string
 		return schemas.Register[schemas.TriggerState](ctx, reg, subject, record)
 	case schemas.FeatureStateRecord:
 		return schemas.Register[schemas.FeatureState](ctx, reg, subject, record)
+	case schemas.SegmentPointsRecord:
+		return schemas.Register[schemas.SegmentPoints](ctx, reg, subject, record)
 	case schemas.SegmentStateRecord:
 		return schemas.Register[schemas.SegmentState](ctx, reg, subject, record)
 	case schemas.SessionStateRecord:
