@@ -23,6 +23,7 @@ const (
 	ProfileFeatures = "profile.features"
 	SegmentChanges  = "segment.changes"
 	SegmentModel    = "segment.model"
+	SegmentPoints   = "segment.points"
 	KpiActuals      = "kpi.actuals"
 	KpiForecasts    = "kpi.forecasts"
 	KpiAlerts       = "kpi.alerts"
@@ -37,6 +38,7 @@ const (
 	FeaturesTable   = "features-table"
 	FeaturesLoop    = "features-loop"
 	SegmentsTable   = "segments-table"
+	ModelTable      = "segments-model-table"
 	TriggersTable   = "triggers-table"
 	TriggersLoop    = "triggers-loop"
 )
@@ -86,6 +88,8 @@ func Topics() []Topic {
 		{FeaturesLoop, "activa.FeatureState", "survivor profile id", Delete, kafka.LoopRetention, "features", "state an absorbed profile hands to its survivor"},
 		{SegmentChanges, "activa.SegmentChange", "profile id", Delete, week, "segments", "tier, lifecycle and cluster changes"},
 		{SegmentsTable, "activa.SegmentState", "profile id", Compact, 0, "segments", "tier, lifecycle stage and cluster of every profile, with the features they were decided on"},
+		{SegmentPoints, "activa.SegmentPoints", "model name", Delete, kafka.LoopRetention, "segments", "batches of profiles' points on their way to the clustering model"},
+		{ModelTable, "activa.SegmentModel", "model name", Compact, 0, "segments-model", "the clustering model, with its seed buffer while it warms up"},
 		{SegmentModel, "activa.SegmentModel", "model name", Compact, 0, "segments-model", "published clustering model with centroids"},
 		{KpiActuals, "activa.KpiActual", "kpi|dimension|value|bucket start", Compact, 0, "kpi", "hourly actuals per KPI series"},
 		{KpiForecasts, "activa.KpiForecast", "kpi|dimension|value|period start", Compact, 0, WriterPlan, "plan values from finance or BI"},

@@ -113,9 +113,10 @@ func Processors() []Processor {
 		},
 		{Name: "features", Doc: "folds each profile's events and sessions into bounded features, published on every change", Define: defineFeatures},
 		{
-			Name: "segments", Doc: "places each profile in a value tier and a lifecycle stage on every feature change", Define: defineSegments,
+			Name: "segments", Doc: "places each profile in a value tier, a lifecycle stage and an online cluster on every feature change", Define: defineSegments,
 			Sweep: segments.SweepVisitor, SweepEvery: 5 * time.Minute,
 		},
+		{Name: "segments-model", Doc: "updates the online clustering model with batches of profiles' points and publishes it", Define: defineSegmentsModel},
 	}
 }
 

@@ -176,6 +176,8 @@ func defineSegments(env Env) (*goka.GroupGraph, error) {
 	cfg.Topics = segments.Topics{
 		Features: goka.Stream(cat.Name(ProfileFeatures)),
 		Changes:  goka.Stream(cat.Name(SegmentChanges)),
+		Points:   goka.Stream(cat.Name(SegmentPoints)),
+		Model:    goka.Table(cat.Name(SegmentModel)),
 	}
 	cfg.Harness = h
 	if r := env.Tuning.SegmentRules; r != nil {
@@ -184,16 +186,41 @@ func defineSegments(env Env) (*goka.GroupGraph, error) {
 	if env.Registerer != nil {
 		cfg.Metrics = segments.NewMetrics(env.Registerer)
 	}
-	var errs [3]error
+	var errs [5]error
 	cfg.Codecs.Features, errs[0] = Typed[schemas.ProfileFeatures](c, ProfileFeatures)
 	cfg.Codecs.Change, errs[1] = Typed[schemas.SegmentChange](c, SegmentChanges)
 	cfg.Codecs.State, errs[2] = Typed[schemas.SegmentState](c, SegmentsTable)
+	cfg.Codecs.Points, errs[3] = Typed[schemas.SegmentPoints](c, SegmentPoints)
+	cfg.Codecs.Model, errs[4] = Typed[schemas.SegmentModel](c, SegmentModel)
 	for _, err := range errs {
 		if err != nil {
 			return nil, err
 		}
 	}
 	return segments.Define(cfg)
+}
+
+// defineSegmentsModel binds the clustering model's processor to the
+// catalog.
+func defineSegmentsModel(env Env) (*goka.GroupGraph, error) {
+	cat, c := env.Catalog, env.Codecs
+	h, err := env.Harness("segments-model")
+	if err != nil {
+		return nil, err
+	}
+	cfg := segments.DefaultModelConfig()
+	cfg.Group = goka.Group(cat.Name("segments-model"))
+	cfg.Points, cfg.Model = goka.Stream(cat.Name(SegmentPoints)), goka.Stream(cat.Name(SegmentModel))
+	cfg.Harness = h
+	var errs [2]error
+	cfg.PointsCodec, errs[0] = Typed[schemas.SegmentPoints](c, SegmentPoints)
+	cfg.ModelCodec, errs[1] = Typed[schemas.SegmentModel](c, ModelTable)
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return segments.DefineModel(cfg)
 }
 
 // setting is a processor default and the tuning that may replace it.

@@ -16,7 +16,12 @@ func checkSegments(t *testing.T, p *pipeline, what string) int {
 	t.Helper()
 	s := score.TiersOf(segments.DefaultRules().Tiers)
 	readAll(p, topology.ProfileFeatures, s.Features)
-	readAll(p, topology.SegmentChanges, func(key string, c *schemas.SegmentChange) { s.Change(key, c) })
+	kinds := map[string]int{}
+	readAll(p, topology.SegmentChanges, func(key string, c *schemas.SegmentChange) {
+		s.Change(key, c)
+		kinds[c.Kind]++
+	})
+	t.Logf("%s: segment changes by kind %v", what, kinds)
 	d := s.Diff()
 	for i, problem := range d {
 		if i < 10 {

@@ -18,6 +18,11 @@ type Topics struct {
 	Features goka.Stream
 	// Changes is the output, segment.changes.
 	Changes goka.Stream
+	// Points is segment.points, where profiles' points go to the model;
+	// Model is segment.model, the model profiles are assigned with.
+	// Required when clustering is on.
+	Points goka.Stream
+	Model  goka.Table
 }
 
 // Codecs are the registered codecs of the processor's topics.
@@ -25,6 +30,8 @@ type Codecs struct {
 	Features *schemas.Codec[schemas.ProfileFeatures]
 	Change   *schemas.Codec[schemas.SegmentChange]
 	State    *schemas.Codec[schemas.SegmentState]
+	Points   *schemas.Codec[schemas.SegmentPoints]
+	Model    *schemas.Codec[schemas.SegmentModel]
 }
 
 // Config configures the segments processor.
@@ -39,6 +46,9 @@ type Config struct {
 	Harness *harness.Harness
 	// Rules are the tier and lifecycle rules; default DefaultRules.
 	Rules Rules
+	// Clustering places profiles in online clusters; default
+	// DefaultClustering. No dimensions: no clusters.
+	Clustering Clustering
 	// Metrics counts the processor's decisions; nil counts nothing.
 	Metrics *Metrics
 }
@@ -46,7 +56,7 @@ type Config struct {
 // DefaultConfig returns the defaults; Group, Topics, Codecs and Harness
 // remain to be set.
 func DefaultConfig() Config {
-	return Config{Rules: DefaultRules()}
+	return Config{Rules: DefaultRules(), Clustering: DefaultClustering()}
 }
 
 // Validate reports a configuration the processor cannot run with.
@@ -66,6 +76,12 @@ func (c Config) Validate() error {
 	}
 	if err := c.Rules.Validate(); err != nil {
 		errs = append(errs, err)
+	}
+	if err := c.Clustering.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if c.Clustering.On() && (c.Topics.Points == "" || c.Topics.Model == "" || c.Codecs.Points == nil || c.Codecs.Model == nil) {
+		errs = append(errs, errors.New("segments: clustering needs the points and model topics and codecs"))
 	}
 	return errors.Join(errs...)
 }

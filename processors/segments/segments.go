@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/lovoo/goka"
+	"github.com/lovoo/goka/codec"
 
 	"github.com/activa-dev/activa/internal/deadletter"
 	"github.com/activa-dev/activa/internal/harness"
@@ -27,6 +28,7 @@ type proc struct {
 	cfg   Config
 	h     *harness.Harness
 	rules *compiled
+	clus  *assigner // nil without clustering
 
 	mu    sync.Mutex
 	clock map[int32]time.Time // by input partition: the latest last_seen read, event time
@@ -43,7 +45,7 @@ func Define(cfg Config) (*goka.GroupGraph, error) {
 	}
 	p := &proc{cfg: cfg, h: cfg.Harness, rules: rules, clock: map[int32]time.Time{}}
 	onFeatures := harness.Handle(p.h, cfg.Codecs.Features, p.onFeatures)
-	g := goka.DefineGroup(cfg.Group,
+	edges := []goka.Edge{
 		harness.RawInput(cfg.Topics.Features, func(ctx goka.Context, msg any) {
 			if raw, _ := msg.([]byte); raw == nil {
 				p.onRemoved(ctx)
@@ -55,7 +57,13 @@ func Define(cfg Config) (*goka.GroupGraph, error) {
 		goka.Output(cfg.Topics.Changes, cfg.Codecs.Change),
 		goka.Visitor(SweepVisitor, p.onSweep),
 		p.h.Output(),
-	)
+	}
+	if c := cfg.Clustering; c.On() {
+		sp, _ := newSpace(c.Dims) // validated
+		p.clus = &assigner{cfg: c, space: sp, table: cfg.Topics.Model, codec: cfg.Codecs.Model, out: cfg.Topics.Points, batches: map[int32]*schemas.SegmentPoints{}}
+		edges = append(edges, goka.Output(cfg.Topics.Points, cfg.Codecs.Points), goka.Lookup(cfg.Topics.Model, new(codec.Bytes)))
+	}
+	g := goka.DefineGroup(cfg.Group, edges...)
 	if err := g.Validate(); err != nil {
 		return nil, fmt.Errorf("segments: %w", err)
 	}
@@ -113,6 +121,14 @@ func (p *proc) onFeatures(ctx goka.Context, m harness.Msg[schemas.ProfileFeature
 		p.h.Refuse(ctx, m.Raw, deadletter.Invalid, err, f.LastEventID)
 		return
 	}
+	if p.clus != nil {
+		var moved []schemas.SegmentChange
+		if pl, moved, err = p.clus.assign(ctx, &env, pl, cause{eventID: f.LastEventID, ts: f.LastSeen}); err != nil {
+			p.h.Refuse(ctx, m.Raw, deadletter.Invalid, err, f.LastEventID)
+			return
+		}
+		changes = append(changes, moved...)
+	}
 	p.emit(ctx, changes)
 	record(st, pl)
 	st.FeaturesVersion, st.Features = f.Version, slices.Clone(m.Raw)
@@ -126,13 +142,20 @@ func (p *proc) onRemoved(ctx goka.Context) {
 	if !ok || st == nil {
 		return
 	}
-	p.emit(ctx, removal(ctx.Key(), placementOf(st), removedReason, p.now(ctx.Partition(), time.Time{})))
+	pl := placementOf(st)
+	p.emit(ctx, removal(ctx.Key(), pl, removedReason, p.now(ctx.Partition(), time.Time{})))
+	if p.clus != nil && pl.Cluster >= 0 {
+		p.clus.move(ctx, pl.Cluster, noCluster)
+	}
 	ctx.Delete()
 }
 
 // onSweep evaluates a profile's rules again at the partition's event-time
 // clock: a lifecycle stage may change with the passing of time alone.
 func (p *proc) onSweep(ctx goka.Context, _ any) {
+	if p.clus != nil {
+		p.clus.flush(ctx) // the points of a partition whose batch did not fill
+	}
 	st, ok := ctx.Value().(*schemas.SegmentState)
 	if !ok || st == nil || len(st.Features) == 0 {
 		return

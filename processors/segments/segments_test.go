@@ -2,6 +2,7 @@ package segments_test
 
 import (
 	"context"
+	"math"
 	"slices"
 	"testing"
 	"time"
@@ -23,21 +24,29 @@ type rig struct {
 	codecs  segments.Codecs
 	changes *tester.QueueTracker
 	dlq     *tester.QueueTracker
+	points  *tester.QueueTracker
 	metrics *segments.Metrics
 	day0    time.Time
 }
 
-func newRig(t *testing.T) *rig {
+func newRig(t *testing.T) *rig { return newRigWith(t, nil) }
+
+func newRigWith(t *testing.T, tweak func(*segments.Config)) *rig {
 	t.Helper()
 	rc := schematest.Registry(t)
 	c := segments.Codecs{
 		Features: schematest.Register[schemas.ProfileFeatures](t, rc, "features-value", schemas.ProfileFeaturesRecord),
 		Change:   schematest.Register[schemas.SegmentChange](t, rc, "changes-value", schemas.SegmentChangeRecord),
 		State:    schematest.Register[schemas.SegmentState](t, rc, "segments-table-value", schemas.SegmentStateRecord),
+		Points:   schematest.Register[schemas.SegmentPoints](t, rc, "points-value", schemas.SegmentPointsRecord),
+		Model:    schematest.Register[schemas.SegmentModel](t, rc, "model-value", schemas.SegmentModelRecord),
 	}
 	cfg := segments.DefaultConfig()
 	cfg.Group = "segments"
-	cfg.Topics = segments.Topics{Features: "features", Changes: "changes"}
+	cfg.Topics = segments.Topics{Features: "features", Changes: "changes", Points: "points", Model: "model"}
+	if tweak != nil {
+		tweak(&cfg)
+	}
 	cfg.Codecs = c
 	cfg.Harness = harnesstest.Harness(t, rc, "segments")
 	cfg.Metrics = segments.NewMetrics(nil)
@@ -49,7 +58,7 @@ func newRig(t *testing.T) *rig {
 	tt, proc := harnesstest.Start(t, g)
 	return &rig{
 		t: t, tt: tt, proc: proc, codecs: c, metrics: m,
-		changes: tt.NewQueueTracker("changes"), dlq: tt.NewQueueTracker(harnesstest.Deadletter),
+		changes: tt.NewQueueTracker("changes"), dlq: tt.NewQueueTracker(harnesstest.Deadletter), points: tt.NewQueueTracker("points"),
 		day0: time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC),
 	}
 }
@@ -188,5 +197,92 @@ func TestFeaturesUnderAnotherKeyAreDeadLettered(t *testing.T) {
 	}
 	if got := r.got(); len(got) != 0 {
 		t.Errorf("changes %v", moves(got))
+	}
+}
+
+func TestAProfileJoinsTheNearestClusterAndStaysWithinTheMargin(t *testing.T) {
+	r := newRigWith(t, func(c *segments.Config) {
+		c.Clustering = segments.Clustering{Model: "default", Dims: []segments.Dim{{Name: "monetary_90d", Log: true}}, K: 2, HalfLife: 100, SeedPoints: 2, Margin: 0.1, Batch: 2, RandSeed: 1}
+	})
+	// Standardized, a spend s lies at log1p(s) - log1p(100); the centres
+	// are at -1 and +1.
+	model, err := r.codecs.Model.Encode(&schemas.SegmentModel{
+		Model: "default", Version: 5, K: 2, Dims: []string{"monetary_90d"},
+		Centroids: []schemas.Centroid{{Label: 0, Weight: 10, Center: []float64{-1}}, {Label: 1, Weight: 10, Center: []float64{1}}},
+		Means:     []float64{math.Log1p(100)}, Variances: []float64{1}, Observed: 20,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.tt.SetTableValue("model", "default", model)
+	r.features("p-1", 1, 0, 300, 1) // at 1.09: cluster 1
+	var cluster []*schemas.SegmentChange
+	for _, c := range r.got() {
+		if c.Kind == "cluster" {
+			cluster = append(cluster, c)
+		}
+	}
+	if len(cluster) != 1 || cluster[0].From != "" || cluster[0].To != "1" || cluster[0].ModelVersion != 5 || cluster[0].CauseEventID != "p-1-e1" {
+		t.Fatalf("cluster changes %+v, want one into cluster 1 under model version 5", cluster)
+	}
+	// At -0.05 centre 0 is nearer (0.95 against 1.05) but not by 10%.
+	r.features("p-1", 2, 1, 95, 1)
+	for _, c := range r.got() {
+		if c.Kind == "cluster" {
+			t.Errorf("moved within the margin: %+v", c)
+		}
+	}
+	// The two points went to the model as one batch, with the move.
+	_, v, ok := r.points.Next()
+	if !ok {
+		t.Fatal("no batch of points sent")
+	}
+	b := v.(*schemas.SegmentPoints)
+	if len(b.Points) != 2 || math.Abs(b.Points[0][0]-math.Log1p(300)) > 1e-12 || b.Moves["1"] != 1 || b.Model != "default" {
+		t.Errorf("batch %+v", b)
+	}
+	// Leaving for good takes the profile out of its cluster.
+	r.tt.Consume("features", "p-1", nil)
+	var left bool
+	for _, c := range r.got() {
+		left = left || c.Kind == "cluster" && c.From == "1" && c.To == ""
+	}
+	if !left {
+		t.Error("the tombstoned profile did not leave its cluster")
+	}
+}
+
+func TestTheModelGroupPublishesEveryBatch(t *testing.T) {
+	rc := schematest.Registry(t)
+	cfg := segments.DefaultModelConfig()
+	cfg.Group, cfg.Points, cfg.Model = "segments-model", "points", "model"
+	cfg.PointsCodec = schematest.Register[schemas.SegmentPoints](t, rc, "points-value", schemas.SegmentPointsRecord)
+	cfg.ModelCodec = schematest.Register[schemas.SegmentModel](t, rc, "model-value", schemas.SegmentModelRecord)
+	cfg.Harness = harnesstest.Harness(t, rc, "segments-model")
+	cfg.Clustering.Dims = []segments.Dim{{Name: "orders", Log: true}}
+	cfg.Clustering.K, cfg.Clustering.SeedPoints = 2, 4
+	g, err := segments.DefineModel(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tt, _ := harnesstest.Start(t, g)
+	out, dlq := tt.NewQueueTracker("model"), tt.NewQueueTracker(harnesstest.Deadletter)
+	send := func(key string, b *schemas.SegmentPoints) {
+		t.Helper()
+		raw, err := cfg.PointsCodec.Encode(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tt.Consume("points", key, raw)
+	}
+	send("default", &schemas.SegmentPoints{Model: "default", Points: [][]float64{{0}, {0.1}}})
+	send("default", &schemas.SegmentPoints{Model: "default", Points: [][]float64{{5}, {5.2}}})
+	models := harnesstest.Drain(t, out, func(m *schemas.SegmentModel) string { return m.Model })
+	if len(models) != 2 || models[0].Version != 1 || len(models[0].Centroids) != 0 || models[1].Version != 2 || len(models[1].Centroids) != 2 || models[1].Observed != 4 {
+		t.Fatalf("published %+v, want a warming model then a seeded one", models)
+	}
+	send("other", &schemas.SegmentPoints{Model: "other", Points: [][]float64{{1}}})
+	if dls := harnesstest.DeadLetters(dlq); len(dls) != 1 || dls[0].Reason != "invalid" {
+		t.Errorf("points of another model: dead letters %+v", dls)
 	}
 }
