@@ -61,6 +61,8 @@ type Tuning struct {
 	// SegmentRules replace the segments' default tier and lifecycle rules
 	// when not nil.
 	SegmentRules *segments.Rules
+	// SegmentClusters is k of the segments' online clustering.
+	SegmentClusters int
 }
 
 // Every returns the sweep period of p under t.

@@ -183,6 +183,9 @@ func defineSegments(env Env) (*goka.GroupGraph, error) {
 	if r := env.Tuning.SegmentRules; r != nil {
 		cfg.Rules = *r
 	}
+	if k := env.Tuning.SegmentClusters; k > 0 {
+		cfg.Clustering.K = k
+	}
 	if env.Registerer != nil {
 		cfg.Metrics = segments.NewMetrics(env.Registerer)
 	}
@@ -212,6 +215,9 @@ func defineSegmentsModel(env Env) (*goka.GroupGraph, error) {
 	cfg.Group = goka.Group(cat.Name("segments-model"))
 	cfg.Points, cfg.Model = goka.Stream(cat.Name(SegmentPoints)), goka.Stream(cat.Name(SegmentModel))
 	cfg.Harness = h
+	if k := env.Tuning.SegmentClusters; k > 0 {
+		cfg.Clustering.K = k
+	}
 	var errs [2]error
 	cfg.PointsCodec, errs[0] = Typed[schemas.SegmentPoints](c, SegmentPoints)
 	cfg.ModelCodec, errs[1] = Typed[schemas.SegmentModel](c, ModelTable)

@@ -61,6 +61,7 @@ type Settings struct {
 	FormDelay          time.Duration `koanf:"form-delay"`
 	GCPercent          int           `koanf:"gc-percent"`
 	SegmentRules       string        `koanf:"segment-rules"`
+	SegmentClusters    int           `koanf:"segment-clusters"`
 }
 
 // defaultGCPercent is the garbage collector's target for the processors.
@@ -79,6 +80,7 @@ func addProcessorFlags(fs *pflag.FlagSet) {
 	fs.Duration("sweep-every", 30*time.Second, "period of the sweeps that act on idle keys (goka has no timers)")
 	fs.Duration("cart-delay", 30*time.Minute, "event time after a cart's last add_to_cart within which a purchase saves it from a cart_abandoned trigger")
 	fs.Duration("form-delay", 30*time.Minute, "event time after a form_start within which a form_submit saves it from a form_abandoned trigger")
+	fs.Int("segment-clusters", 8, "clusters of the segments' online clustering (2 to 1000)")
 	fs.String("segment-rules", "", "YAML file of the segments' tier ladder and lifecycle stages (replaces the default rules)")
 	fs.Int("gc-percent", defaultGCPercent, "garbage collector target while processors run (as GOGC; a GOGC environment variable wins); 0 keeps the runtime's")
 }
@@ -89,6 +91,7 @@ func (s Settings) Tuning() topology.Tuning {
 	return topology.Tuning{
 		SessionGap: s.SessionGap, SessionLateness: s.SessionLateness, SessionGrace: s.SessionGrace,
 		SessionIdleTimeout: s.SessionIdleTimeout, SweepEvery: s.SweepEvery, CartDelay: s.CartDelay, FormDelay: s.FormDelay,
+		SegmentClusters: s.SegmentClusters,
 	}
 }
 

@@ -8,6 +8,10 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+
+	"github.com/activa-dev/activa/topology"
 )
 
 // BenchmarkIdentity measures the identity stage alone on the embedded
@@ -30,16 +34,12 @@ func BenchmarkEventStages(b *testing.B) {
 
 func benchmarkStages(b *testing.B, names []string) {
 	profiles, days := envInt("ACTIVA_BENCH_PROFILES", 100_000), envInt("ACTIVA_BENCH_DAYS", 1)
-	var groups []string
 	b.StopTimer()
 	for range b.N {
 		path, _ := populationB(b, profiles, days)
 		p := startPipelineB(b)
 		p.names = names
-		groups = groups[:0]
-		for _, n := range names {
-			groups = append(groups, p.c.cat.Name(n))
-		}
+		groups := groupsOf(p, names)
 		st := p.replayOnly(path)
 		b.StartTimer()
 		began := time.Now()
@@ -54,6 +54,68 @@ func benchmarkStages(b *testing.B, names []string) {
 		p.stop()
 	}
 	b.ReportMetric(0, "ns/op")
+}
+
+// BenchmarkSegments measures segments and segments-model alone, with
+// k = ACTIVA_BENCH_CLUSTERS (default 200): the event processors first turn
+// the population into profile.features, then the two start and the time
+// until they have caught up is measured. It reports feature updates/s.
+func BenchmarkSegments(b *testing.B) {
+	profiles, days := envInt("ACTIVA_BENCH_PROFILES", 100_000), envInt("ACTIVA_BENCH_DAYS", 1)
+	measured := []string{"segments", "segments-model"}
+	b.StopTimer()
+	for range b.N {
+		path, _ := populationB(b, profiles, days)
+		p := startPipelineB(b)
+		p.c.s.SegmentClusters = envInt("ACTIVA_BENCH_CLUSTERS", 200)
+		p.names = []string{"identity", "sessions", "triggers", "features"}
+		p.replayOnly(path)
+		p.start()
+		if err := waitCaughtUp(context.Background(), p.c, groupsOf(p, p.names), 30*time.Minute); err != nil {
+			b.Fatal(err)
+		}
+		p.stop()
+		updates := endOffsets(b, p, topology.ProfileFeatures)
+		p.names = measured
+		b.StartTimer()
+		began := time.Now()
+		p.start()
+		if err := waitCaughtUp(context.Background(), p.c, groupsOf(p, measured), 30*time.Minute); err != nil {
+			b.Fatal(err)
+		}
+		took := time.Since(began)
+		b.StopTimer()
+		b.ReportMetric(float64(updates)/took.Seconds(), "updates/s")
+		b.ReportMetric(float64(updates), "updates")
+		p.stop()
+	}
+	b.ReportMetric(0, "ns/op")
+}
+
+// groupsOf returns the group names of processors.
+func groupsOf(p *pipeline, names []string) []string {
+	var out []string
+	for _, n := range names {
+		out = append(out, p.c.cat.Name(n))
+	}
+	return out
+}
+
+// endOffsets is the number of records a catalog topic holds.
+func endOffsets(b *testing.B, p *pipeline, topic string) int64 {
+	b.Helper()
+	cl, err := p.c.kc.NewClient()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer cl.Close()
+	ends, err := kadm.NewClient(cl).ListEndOffsets(context.Background(), p.c.cat.Name(topic))
+	if err != nil {
+		b.Fatal(err)
+	}
+	var n int64
+	ends.Each(func(o kadm.ListedOffset) { n += o.Offset })
+	return n
 }
 
 func envInt(name string, def int) int {

@@ -1,6 +1,7 @@
 package segments
 
 import (
+	"math/rand/v2"
 	"testing"
 	"time"
 
@@ -26,5 +27,47 @@ func BenchmarkPlace(b *testing.B) {
 			b.Fatal(err)
 		}
 		cur = pl
+	}
+}
+
+// BenchmarkAssign places one profile's features in a cluster of a model
+// with k = 200 over the default dimensions, as the processor does for each
+// feature change: the point, its standardization, the nearest centre
+// within the margin.
+func BenchmarkAssign(b *testing.B) {
+	dims := DefaultDims()
+	sp, err := newSpace(dims)
+	if err != nil {
+		b.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	m := &Model{}
+	for range 200 {
+		c := make([]float64, len(dims))
+		for d := range c {
+			c[d] = rng.NormFloat64()
+		}
+		m.Centers = append(m.Centers, c)
+		m.Weights = append(m.Weights, 1)
+	}
+	sc := &Scaler{Means: make([]float64, len(dims)), Variances: make([]float64, len(dims)), N: 100}
+	for d := range sc.Variances {
+		sc.Variances[d] = 1
+	}
+	now := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+	f := schemas.ProfileFeatures{
+		Monetary90d: 420, Orders: 3, Frequency90d: 3, AvgTicket: 140, Sessions: 9, MeanSessionDurationMS: 300000,
+		Channels: schemas.ChannelMix{Web: 40, App: 12}, Devices: 2, FirstSeen: now.AddDate(0, -2, 0), LastSeen: now,
+	}
+	current := noCluster
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		f.Monetary90d = float64(i % 1000)
+		env := EnvOf(&f, now)
+		std, err := sc.Standardize(sp.point(&env))
+		if err != nil {
+			b.Fatal(err)
+		}
+		current = clusterOf(m, std, current, 0.1)
 	}
 }
