@@ -118,6 +118,7 @@ func TestFeaturesAndTriggers(t *testing.T) {
 	// 5 s it stays a small part of the load (production sweeps every 30 s).
 	const idle, sweep = 20 * time.Second, 5 * time.Second
 	p.c.s.SessionIdleTimeout, p.c.s.SweepEvery = idle, sweep
+	p.c.s.SegmentClusters = len(truth.Groups)
 	p.start()
 	defer p.stop()
 	for i, what := range []string{"first replay", "second replay"} {
@@ -127,6 +128,16 @@ func TestFeaturesAndTriggers(t *testing.T) {
 		t.Logf("%s: %d profiles compared", what, n)
 		checkTriggers(t, p, truth, what)
 		t.Logf("%s: %d profiles' tiers compared", what, checkSegments(t, p, what))
+		if i == 0 {
+			streaming, batch, n := clusterQuality(t, p, truth, len(truth.Groups))
+			t.Logf("%s: clusters against the %d latent groups over %d profiles: adjusted Rand index %.3f online, %.3f for a batch k-means on the same final points",
+				what, len(truth.Groups), n, streaming, batch)
+			// On a few thousand profiles both indexes swing by more than
+			// the margin from run to run; graded on large populations.
+			if profiles >= 10000 && streaming < batch-0.05 {
+				t.Errorf("%s: online clusters score %.3f, more than 0.05 below the batch k-means (%.3f)", what, streaming, batch)
+			}
+		}
 		if i == 0 && t.Failed() {
 			return
 		}

@@ -1,8 +1,12 @@
 package cli
 
 import (
+	"maps"
+	"math/rand/v2"
+	"slices"
 	"testing"
 
+	"github.com/activa-dev/activa/loadtest/gen"
 	"github.com/activa-dev/activa/loadtest/score"
 	"github.com/activa-dev/activa/processors/segments"
 	"github.com/activa-dev/activa/schemas"
@@ -32,4 +36,86 @@ func checkSegments(t *testing.T, p *pipeline, what string) int {
 		t.Errorf("%s: %d problems over %d profiles", what, len(d), s.Profiles())
 	}
 	return s.Profiles()
+}
+
+// clusterQuality compares the profiles' final clusters with the latent
+// behaviour groups of the truth, and with a batch k-means (Lloyd, k-means++
+// seeding) on the same final points standardized by the final model: it
+// returns the adjusted Rand index of each against the groups and the
+// number of profiles graded. A profile's person is the truth's owner of
+// most of its events' identifiers.
+func clusterQuality(t *testing.T, p *pipeline, truth *gen.Truth, k int) (streaming, batch float64, n int) {
+	t.Helper()
+	s := &score.Sessions{Survivor: map[string]string{}}
+	readAll(p, topology.ProfileMerges, func(_ string, m *schemas.ProfileMerge) { s.Survivor[m.Absorbed] = m.Survivor })
+	votes := map[string]map[string]int{}
+	readAll(p, topology.EventsResolved, func(_ string, ev *schemas.ResolvedEvent) {
+		ids := ev.Event.IDs
+		for _, id := range []string{"customer:" + ids.Customer, "loyalty:" + ids.Loyalty, "device:" + ids.Device, "cookie:" + ids.Cookie} {
+			if o := truth.IdentifierOwner[id]; len(o) == 1 {
+				f := s.Final(ev.ProfileID)
+				if votes[f] == nil {
+					votes[f] = map[string]int{}
+				}
+				votes[f][o[0]]++
+				break
+			}
+		}
+	})
+	latest := map[string]*schemas.ProfileFeatures{}
+	readAll(p, topology.ProfileFeatures, func(key string, f *schemas.ProfileFeatures) { latest[key] = f })
+	cluster := map[string]string{}
+	readAll(p, topology.SegmentChanges, func(key string, c *schemas.SegmentChange) {
+		if c.Kind == segments.KindCluster {
+			cluster[key] = c.To
+		}
+	})
+	var model *schemas.SegmentModel
+	readAll(p, topology.SegmentModel, func(_ string, m *schemas.SegmentModel) { model = m })
+	if model == nil || len(model.Centroids) == 0 {
+		t.Fatal("no seeded model on segment.model")
+	}
+	c := segments.DefaultClustering()
+	sc := segments.Scaler{Means: model.Means, Variances: model.Variances, N: model.Observed}
+	var groups, got []string
+	var points [][]float64
+	ids := slices.Sorted(maps.Keys(latest))
+	for _, id := range ids {
+		f := latest[id]
+		if f == nil || cluster[id] == "" {
+			continue
+		}
+		person, most := "", 0
+		for who, v := range votes[id] {
+			if v > most || v == most && who < person {
+				person, most = who, v
+			}
+		}
+		if person == "" {
+			continue
+		}
+		env := segments.EnvOf(f, f.LastSeen)
+		x, err := c.Point(&env)
+		if err != nil {
+			t.Fatal(err)
+		}
+		std, err := sc.Standardize(x)
+		if err != nil {
+			t.Fatal(err)
+		}
+		groups = append(groups, truth.Person(person).Group)
+		got = append(got, cluster[id])
+		points = append(points, std)
+	}
+	_, labels, err := segments.Lloyd(points, k, rand.New(rand.NewPCG(7, 7)), 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if streaming, err = score.AdjustedRand(groups, got); err != nil {
+		t.Fatal(err)
+	}
+	if batch, err = score.AdjustedRand(groups, labels); err != nil {
+		t.Fatal(err)
+	}
+	return streaming, batch, len(groups)
 }

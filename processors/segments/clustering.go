@@ -72,3 +72,13 @@ func (c Clustering) params() Params {
 
 // scalerParams are the standardization parameters: the model's memory.
 func (c Clustering) scalerParams() ScalerParams { return ScalerParams{HalfLife: c.HalfLife} }
+
+// Point returns the point of env in the clustering space, log-scaled where
+// the dimensions say, not standardized: what segments sends to the model.
+func (c Clustering) Point(env *Env) ([]float64, error) {
+	s, err := newSpace(c.Dims)
+	if err != nil {
+		return nil, err
+	}
+	return s.point(env), nil
+}
