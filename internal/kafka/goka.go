@@ -2,6 +2,7 @@ package kafka
 
 import (
 	"fmt"
+	"hash"
 	"strings"
 	"time"
 
@@ -130,12 +131,29 @@ func (c *Config) GokaOptions() ([]goka.ProcessorOption, error) {
 	}
 	tm := TopicManagerConfig()
 	return []goka.ProcessorOption{
-		goka.WithProducerBuilder(goka.ProducerBuilderWithConfig(cfg)),
-		goka.WithConsumerGroupBuilder(goka.ConsumerGroupBuilderWithConfig(cfg)),
-		goka.WithConsumerSaramaBuilder(goka.SaramaConsumerBuilderWithConfig(cfg)),
+		goka.WithProducerBuilder(func(brokers []string, clientID string, hasher func() hash.Hash32) (goka.Producer, error) {
+			return goka.ProducerBuilderWithConfig(own(cfg))(brokers, clientID, hasher)
+		}),
+		goka.WithConsumerGroupBuilder(func(brokers []string, group, clientID string) (sarama.ConsumerGroup, error) {
+			return goka.ConsumerGroupBuilderWithConfig(own(cfg))(brokers, group, clientID)
+		}),
+		goka.WithConsumerSaramaBuilder(func(brokers []string, clientID string) (sarama.Consumer, error) {
+			return goka.SaramaConsumerBuilderWithConfig(own(cfg))(brokers, clientID)
+		}),
 		goka.WithTopicManagerBuilder(goka.TopicManagerBuilderWithConfig(cfg, tm)),
 		goka.WithHasher(Hasher()),
 	}, nil
+}
+
+// own returns a copy of cfg for one client. goka's ...WithConfig builders
+// write the client id into the configuration they were given each time
+// they build a client, while the clients built before go on reading it: a
+// processor with a lookup table builds a consumer group on every
+// rebalance while its view's consumer runs, a data race on one shared
+// configuration.
+func own(cfg *sarama.Config) *sarama.Config {
+	c := *cfg
+	return &c
 }
 
 // GokaViewOptions returns the view options matching [Config.GokaOptions].
