@@ -132,6 +132,7 @@ func TestFeaturesAndTriggers(t *testing.T) {
 			streaming, batch, n := clusterQuality(t, p, truth, len(truth.Groups))
 			t.Logf("%s: clusters against the %d latent groups over %d profiles: adjusted Rand index %.3f online, %.3f for a batch k-means on the same final points",
 				what, len(truth.Groups), n, streaming, batch)
+			checkSegmentsCommand(t, p, len(truth.Groups))
 			// On a few thousand profiles both indexes swing by more than
 			// the margin from run to run; graded on large populations.
 			if profiles >= 10000 && streaming < batch-0.05 {

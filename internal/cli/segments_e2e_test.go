@@ -1,9 +1,13 @@
 package cli
 
 import (
+	"bytes"
+	"context"
+	"fmt"
 	"maps"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/activa-dev/activa/loadtest/gen"
@@ -118,4 +122,31 @@ func clusterQuality(t *testing.T, p *pipeline, truth *gen.Truth, k int) (streami
 		t.Fatal(err)
 	}
 	return streaming, batch, len(groups)
+}
+
+// checkSegmentsCommand runs what `activa segments` prints and checks that
+// it counts every profile of the table and lists the k clusters.
+func checkSegmentsCommand(t *testing.T, p *pipeline, k int) {
+	t.Helper()
+	var out bytes.Buffer
+	a := *p.a
+	a.stdout = &out
+	if err := a.printSegments(context.Background(), p.c, p.codecs); err != nil {
+		t.Fatal(err)
+	}
+	states := map[string]*schemas.SegmentState{}
+	if err := readTable(context.Background(), p.c, p.codecs, topology.SegmentsTable, states); err != nil {
+		t.Fatal(err)
+	}
+	text := out.String()
+	rows := 0
+	for line := range strings.Lines(text) {
+		if f := strings.Fields(line); len(f) > 2 && f[0] != "cluster" && strings.Trim(f[0], "0123456789") == "" {
+			rows++
+		}
+	}
+	if !strings.HasPrefix(text, fmt.Sprintf("%d profiles\n", len(states))) || !strings.Contains(text, "model default: version") || rows != k {
+		t.Errorf("activa segments printed, for %d profiles and k = %d (%d cluster rows):\n%s", len(states), k, rows, text)
+	}
+	t.Logf("activa segments:\n%s", text)
 }

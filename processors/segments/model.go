@@ -3,6 +3,7 @@ package segments
 import (
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"time"
@@ -109,6 +110,7 @@ func fold(c Clustering, st *schemas.SegmentModel, b *schemas.SegmentPoints) (*sc
 		st = &schemas.SegmentModel{Model: c.Model, K: int32(c.K), Dims: dims, Version: version}
 	}
 	sc := Scaler{Means: st.Means, Variances: st.Variances, N: st.Observed}
+	before := Scaler{Means: slices.Clone(sc.Means), Variances: slices.Clone(sc.Variances), N: sc.N}
 	var fresh [][]float64
 	for i, x := range b.Points {
 		if err := sc.Observe(c.scalerParams(), x); err != nil {
@@ -118,7 +120,7 @@ func fold(c Clustering, st *schemas.SegmentModel, b *schemas.SegmentPoints) (*sc
 	}
 	model := Model{Weights: make([]float64, len(st.Centroids))}
 	for i, ct := range st.Centroids {
-		model.Centers = append(model.Centers, ct.Center)
+		model.Centers = append(model.Centers, restandardize(ct.Center, &before, &sc))
 		model.Weights[i] = ct.Weight
 	}
 	if !model.Seeded() {
@@ -160,4 +162,25 @@ func fold(c Clustering, st *schemas.SegmentModel, b *schemas.SegmentPoints) (*sc
 	st.Means, st.Variances, st.Observed = sc.Means, sc.Variances, sc.N
 	st.Version++
 	return st, nil
+}
+
+// restandardize re-expresses a centre standardized by the statistics of
+// before in those of after, so that it stays where it was in the space of
+// the features while the statistics move: otherwise every change of a
+// mean or a variance would shift every centre that no point updates.
+func restandardize(center []float64, before, after *Scaler) []float64 {
+	out := make([]float64, len(center))
+	for d, x := range center {
+		if d >= len(before.Means) || d >= len(after.Means) {
+			return center
+		}
+		raw := before.Means[d]
+		if sd := math.Sqrt(before.Variances[d]); !zeroSpread(sd, before.Means[d]) {
+			raw += x * sd
+		}
+		if sd := math.Sqrt(after.Variances[d]); !zeroSpread(sd, after.Means[d]) {
+			out[d] = (raw - after.Means[d]) / sd
+		}
+	}
+	return out
 }

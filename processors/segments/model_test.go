@@ -1,6 +1,7 @@
 package segments
 
 import (
+	"math"
 	"math/rand/v2"
 	"testing"
 
@@ -76,5 +77,34 @@ func TestABatchWithABadPointChangesNothing(t *testing.T) {
 	}
 	if _, err := fold(c, st, &schemas.SegmentPoints{Model: c.Model, Points: [][]float64{{1, 0.5}, {2}}}); err == nil {
 		t.Error("a point of the wrong dimension was folded")
+	}
+}
+
+// A centre no point moves stays where it was in the features' space while
+// the standardization statistics move under it.
+func TestACentreStaysPutWhenTheStatisticsMove(t *testing.T) {
+	c := Clustering{Model: "m", Dims: []Dim{{"orders", false}}, K: 2, HalfLife: 50, SeedPoints: 40, Margin: 0.1, Batch: 10, RandSeed: 1}
+	rng := rand.New(rand.NewPCG(3, 4))
+	st, err := fold(c, nil, &schemas.SegmentPoints{Model: "m", Points: blobs(rng, [][]float64{{0}, {10}}, 20, 0.2)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw := func(st *schemas.SegmentModel, label int) float64 {
+		return st.Centroids[label].Center[0]*math.Sqrt(st.Variances[0]) + st.Means[0]
+	}
+	low := 0
+	if raw(st, 1) < raw(st, 0) {
+		low = 1
+	}
+	before := raw(st, low)
+	// Many points near 10 only: the mean and variance move a lot.
+	if st, err = fold(c, st, &schemas.SegmentPoints{Model: "m", Points: blobs(rng, [][]float64{{10}}, 60, 0.2)}); err != nil {
+		t.Fatal(err)
+	}
+	if after := raw(st, low); math.Abs(after-before) > 1e-9 {
+		t.Errorf("the centre no point reached moved from %v to %v in the features' space", before, after)
+	}
+	if hi := raw(st, 1-low); math.Abs(hi-10) > 0.2 {
+		t.Errorf("the other centre is at %v, want near 10", hi)
 	}
 }

@@ -92,7 +92,7 @@ func (s *Scaler) Standardize(x []float64) ([]float64, error) {
 	out := make([]float64, len(x))
 	for d, v := range x {
 		sd := math.Sqrt(s.Variances[d])
-		if sd <= minRelStdDev*max(math.Abs(s.Means[d]), 1) {
+		if zeroSpread(sd, s.Means[d]) {
 			continue
 		}
 		out[d] = (v - s.Means[d]) / sd
@@ -111,6 +111,10 @@ func (s *Scaler) check(x []float64) error {
 	}
 	return nil
 }
+
+// zeroSpread reports a standard deviation that is zero up to rounding
+// against its mean: the dimension maps to 0.
+func zeroSpread(sd, mean float64) bool { return sd <= minRelStdDev*max(math.Abs(mean), 1) }
 
 // LogScale is sign(v)*log1p(|v|), a scale for monetary amounts and counts:
 // 0 stays 0, it is odd and monotonic, and it grows like log|v| for large |v|.
