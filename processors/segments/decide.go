@@ -24,6 +24,7 @@ type placement struct {
 type cause struct {
 	eventID string    // the event whose feature change it was; "" for a sweep or a model update
 	ts      time.Time // event time of the change
+	version int64     // the features version evaluated (a session closing changes the features, not the last event)
 }
 
 // place evaluates the tier and lifecycle rules on env from cur, and
@@ -92,11 +93,11 @@ func removal(profile string, cur placement, reason string, ts time.Time) []schem
 }
 
 // change builds a SegmentChange with its deterministic id: a replay of
-// the same cause yields the same change id, so that connectors recognise
-// the redelivery.
+// the same cause (event, time and features version) yields the same change
+// id, so that connectors recognise the redelivery.
 func change(profile, kind, from string, v verdict, why cause) schemas.SegmentChange {
 	h := sha256.New()
-	for _, s := range []string{profile, kind, from, v.to, why.eventID, strconv.FormatInt(why.ts.UnixMilli(), 10)} {
+	for _, s := range []string{profile, kind, from, v.to, why.eventID, strconv.FormatInt(why.ts.UnixMilli(), 10), strconv.FormatInt(why.version, 10)} {
 		h.Write([]byte(s))
 		h.Write([]byte{0})
 	}

@@ -31,16 +31,17 @@ func TestAPurchaseOverAThresholdMovesTheTierOnce(t *testing.T) {
 func TestChangeIDsAreDerivedFromTheCause(t *testing.T) {
 	ts := time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
 	v := verdict{to: "gold"}
-	a := change("p-1", KindTier, "silver", v, cause{"e-9", ts})
-	if b := change("p-1", KindTier, "silver", v, cause{"e-9", ts}); b.ChangeID != a.ChangeID {
+	a := change("p-1", KindTier, "silver", v, cause{eventID: "e-9", ts: ts})
+	if b := change("p-1", KindTier, "silver", v, cause{eventID: "e-9", ts: ts}); b.ChangeID != a.ChangeID {
 		t.Errorf("same cause, ids %s and %s", a.ChangeID, b.ChangeID)
 	}
 	for _, other := range []string{
-		change("p-1", KindTier, "silver", v, cause{"e-8", ts}).ChangeID,
-		change("p-1", KindTier, "silver", v, cause{"e-9", ts.Add(time.Millisecond)}).ChangeID,
-		change("p-2", KindTier, "silver", v, cause{"e-9", ts}).ChangeID,
-		change("p-1", KindLifecycle, "silver", v, cause{"e-9", ts}).ChangeID,
-		change("p-1", KindTier, "bronze", v, cause{"e-9", ts}).ChangeID,
+		change("p-1", KindTier, "silver", v, cause{eventID: "e-8", ts: ts}).ChangeID,
+		change("p-1", KindTier, "silver", v, cause{eventID: "e-9", ts: ts.Add(time.Millisecond)}).ChangeID,
+		change("p-2", KindTier, "silver", v, cause{eventID: "e-9", ts: ts}).ChangeID,
+		change("p-1", KindLifecycle, "silver", v, cause{eventID: "e-9", ts: ts}).ChangeID,
+		change("p-1", KindTier, "bronze", v, cause{eventID: "e-9", ts: ts}).ChangeID,
+		change("p-1", KindTier, "silver", v, cause{eventID: "e-9", ts: ts, version: 2}).ChangeID, // a later features version, same last event
 	} {
 		if other == a.ChangeID {
 			t.Errorf("a different change has the id %s", other)
@@ -89,7 +90,7 @@ func TestARemovedProfileLeavesEverySegment(t *testing.T) {
 
 func TestAClusterChangeNamesTheModelVersion(t *testing.T) {
 	ts := time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
-	c := clusterChange("p-1", noCluster, 7, 12, 0.5, cause{"e-9", ts})
+	c := clusterChange("p-1", noCluster, 7, 12, 0.5, cause{eventID: "e-9", ts: ts})
 	if c.Kind != KindCluster || c.From != "" || c.To != "7" || c.ModelVersion != 12 || c.Values["distance"] != 0.5 || c.CauseEventID != "e-9" {
 		t.Errorf("change %+v", c)
 	}

@@ -116,14 +116,15 @@ func (p *proc) onFeatures(ctx goka.Context, m harness.Msg[schemas.ProfileFeature
 		return
 	}
 	env := EnvOf(f, p.now(ctx.Partition(), f.LastSeen))
-	pl, changes, err := p.rules.place(&env, placementOf(st), cause{eventID: f.LastEventID, ts: f.LastSeen})
+	why := cause{eventID: f.LastEventID, ts: f.LastSeen, version: f.Version}
+	pl, changes, err := p.rules.place(&env, placementOf(st), why)
 	if err != nil {
 		p.h.Refuse(ctx, m.Raw, deadletter.Invalid, err, f.LastEventID)
 		return
 	}
 	if p.clus != nil {
 		var moved []schemas.SegmentChange
-		if pl, moved, err = p.clus.assign(ctx, &env, pl, cause{eventID: f.LastEventID, ts: f.LastSeen}); err != nil {
+		if pl, moved, err = p.clus.assign(ctx, &env, pl, why); err != nil {
 			p.h.Refuse(ctx, m.Raw, deadletter.Invalid, err, f.LastEventID)
 			return
 		}
@@ -167,7 +168,7 @@ func (p *proc) onSweep(ctx goka.Context, _ any) {
 	}
 	now := p.now(ctx.Partition(), f.LastSeen)
 	env := EnvOf(f, now)
-	pl, changes, err := p.rules.place(&env, placementOf(st), cause{ts: now})
+	pl, changes, err := p.rules.place(&env, placementOf(st), cause{ts: now, version: f.Version})
 	if err != nil || len(changes) == 0 {
 		return // an expression that fails on these features failed when they arrived, and was dead-lettered
 	}
