@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -133,6 +134,7 @@ func TestFeaturesAndTriggers(t *testing.T) {
 			t.Logf("%s: clusters against the %d latent groups over %d profiles: adjusted Rand index %.3f online, %.3f for a batch k-means on the same final points",
 				what, len(truth.Groups), n, streaming, batch)
 			checkSegmentsCommand(t, p, len(truth.Groups))
+			t.Logf("%s: profiles that changed cluster, by day of event time: %s", what, strings.Join(clusterMoves(t, p), ", "))
 			// On a few thousand profiles both indexes swing by more than
 			// the margin from run to run; graded on large populations.
 			if profiles >= 10000 && streaming < batch-0.05 {

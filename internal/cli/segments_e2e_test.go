@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/activa-dev/activa/loadtest/gen"
 	"github.com/activa-dev/activa/loadtest/score"
@@ -149,4 +150,36 @@ func checkSegmentsCommand(t *testing.T, p *pipeline, k int) {
 		t.Errorf("activa segments printed, for %d profiles and k = %d (%d cluster rows):\n%s", len(states), k, rows, text)
 	}
 	t.Logf("activa segments:\n%s", text)
+}
+
+// clusterMoves counts, per day of event time, the profiles that changed
+// cluster (a move between two clusters, not a first assignment or a
+// removal) and the profiles that had a cluster by then, and returns the
+// daily shares, in day order.
+func clusterMoves(t *testing.T, p *pipeline) []string {
+	t.Helper()
+	type day struct{ moved, placed map[string]bool }
+	days := map[string]*day{}
+	readAll(p, topology.SegmentChanges, func(key string, c *schemas.SegmentChange) {
+		if c.Kind != segments.KindCluster {
+			return
+		}
+		d := c.TS.UTC().Format(time.DateOnly)
+		if days[d] == nil {
+			days[d] = &day{moved: map[string]bool{}, placed: map[string]bool{}}
+		}
+		if c.From != "" && c.To != "" {
+			days[d].moved[key] = true
+		}
+		if c.From == "" && c.To != "" {
+			days[d].placed[key] = true
+		}
+	})
+	var out []string
+	placed := 0
+	for _, d := range slices.Sorted(maps.Keys(days)) {
+		placed += len(days[d].placed)
+		out = append(out, fmt.Sprintf("%s %.2f%% (%d of %d)", d, 100*float64(len(days[d].moved))/float64(max(placed, 1)), len(days[d].moved), placed))
+	}
+	return out
 }
