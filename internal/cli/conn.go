@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/sr"
 
@@ -57,6 +59,24 @@ func dial(ctx context.Context, s Settings, log *slog.Logger) (*conn, error) {
 		return nil, fmt.Errorf("reaching schema registry %s: %w", s.Registry, err)
 	}
 	return &conn{s: s, kc: kc, reg: reg, cat: s.Catalog(), log: log}, nil
+}
+
+// query connects a command that only reads (lookup, segments): settings
+// from its flags, a connection, and the codecs. It creates no topic.
+func (a *app) query(cmd *cobra.Command) (*conn, *topology.Codecs, error) {
+	s, err := load(cmd.Flags())
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err := dial(cmd.Context(), s, a.log)
+	if err != nil {
+		return nil, nil, err
+	}
+	codecs, err := topology.RegisterSchemas(cmd.Context(), c.reg, c.cat)
+	if err != nil {
+		return nil, nil, err
+	}
+	return c, codecs, nil
 }
 
 // setup creates or verifies every catalog topic and registers every schema.

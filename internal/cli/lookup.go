@@ -7,8 +7,6 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
-
-	"github.com/activa-dev/activa/topology"
 )
 
 func (a *app) lookupCmd() *cobra.Command {
@@ -19,16 +17,7 @@ func (a *app) lookupCmd() *cobra.Command {
 			"as email_sha256:<digest>) or a profile as profile:<id>. One JSON object per argument is printed.",
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := load(cmd.Flags())
-			if err != nil {
-				return err
-			}
-			c, err := dial(cmd.Context(), s, a.log)
-			if err != nil {
-				return err
-			}
-			// A query creates no topic: it only needs the codecs.
-			codecs, err := topology.RegisterSchemas(cmd.Context(), c.reg, c.cat)
+			c, codecs, err := a.query(cmd)
 			if err != nil {
 				return err
 			}

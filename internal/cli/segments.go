@@ -27,15 +27,7 @@ func (a *app) segmentsCmd() *cobra.Command {
 		Short: "Print how many profiles each tier, lifecycle stage and cluster holds, and the clusters' centres in the features' units",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, err := load(cmd.Flags())
-			if err != nil {
-				return err
-			}
-			c, err := dial(cmd.Context(), s, a.log)
-			if err != nil {
-				return err
-			}
-			codecs, err := topology.RegisterSchemas(cmd.Context(), c.reg, c.cat)
+			c, codecs, err := a.query(cmd)
 			if err != nil {
 				return err
 			}
