@@ -91,12 +91,12 @@ func (a *assigner) assign(ctx goka.Context, env *Env, pl placement, why cause) (
 	}
 	var out []schemas.SegmentChange
 	if model != nil {
-		std, err := scaler.Standardize(x)
+		to, dist, err := cluster(model, scaler, x, pl.Cluster, a.cfg.Margin)
 		if err != nil {
 			return pl, nil, err
 		}
-		if to := clusterOf(model, std, pl.Cluster, a.cfg.Margin); to != pl.Cluster {
-			out = append(out, clusterChange(env.ProfileID, pl.Cluster, to, version, sqDist(model.Centers[to], std), why))
+		if to != pl.Cluster {
+			out = append(out, clusterChange(env.ProfileID, pl.Cluster, to, version, dist, why))
 			a.move(ctx, pl.Cluster, to)
 			pl.Cluster = to
 		}
@@ -104,6 +104,21 @@ func (a *assigner) assign(ctx goka.Context, env *Env, pl placement, why cause) (
 	}
 	a.queue(ctx, x)
 	return pl, out, nil
+}
+
+// cluster standardizes the point x with scaler and returns its cluster in
+// model from current (clusterOf) with the squared distance to that
+// cluster's centre.
+func cluster(model *Model, scaler *Scaler, x []float64, current int, margin float64) (int, float64, error) {
+	std, err := scaler.Standardize(x)
+	if err != nil {
+		return current, 0, err
+	}
+	to := clusterOf(model, std, current, margin)
+	if to < 0 {
+		return to, 0, nil
+	}
+	return to, sqDist(model.Centers[to], std), nil
 }
 
 // move counts a profile leaving cluster from and joining cluster to

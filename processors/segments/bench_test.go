@@ -1,6 +1,7 @@
 package segments
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"testing"
 	"time"
@@ -70,4 +71,37 @@ func BenchmarkAssign(b *testing.B) {
 		}
 		current = clusterOf(m, std, current, 0.1)
 	}
+}
+
+// BenchmarkSeed seeds a model of k centres over the 13 default dimensions
+// from the default 2,000 buffered points (the best of seedRuns k-means++
+// and Lloyd runs): the one pause of the model group when it starts or k
+// changes.
+func BenchmarkSeed(b *testing.B) {
+	for _, k := range []int{8, 200} {
+		b.Run(fmt.Sprintf("k=%d", k), func(b *testing.B) {
+			rng := rand.New(rand.NewPCG(1, 2))
+			groups := blobs(rng, randomCentres(rng, 12, len(DefaultDims())), 2000/12+1, 1)[:2000]
+			p := Params{K: k, HalfLife: 20000, SeedPoints: len(groups), RandSeed: 1}
+			for b.Loop() {
+				m := &Model{}
+				if _, err := m.Apply(p, groups); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// randomCentres returns n centres of dim coordinates, each standard normal
+// times 3.
+func randomCentres(rng *rand.Rand, n, dim int) [][]float64 {
+	out := make([][]float64, n)
+	for i := range out {
+		out[i] = make([]float64, dim)
+		for d := range out[i] {
+			out[i][d] = 3 * rng.NormFloat64()
+		}
+	}
+	return out
 }

@@ -12,7 +12,8 @@ import (
 const (
 	minK            = 2     // fewest clusters Params accepts
 	maxK            = 1000  // most clusters Params accepts
-	lloydIterations = 10    // most Lloyd iterations when seeding
+	lloydIterations = 100   // most Lloyd iterations of a seeding run
+	seedRuns        = 8     // seeding runs, the one of least inertia is kept
 	dyingRatio      = 1e-8  // a cluster lighter than this times the heaviest is dying
 	splitJitter     = 1e-14 // relative offset of the two halves of a split cluster
 	minUpdateWeight = 1e-16 // floor of the weight lambda is divided by
@@ -149,9 +150,17 @@ func (m *Model) Apply(p Params, points [][]float64) (Stats, error) {
 // seed replaces the buffer by K centers (see Apply).
 func (m *Model) seed(p Params) error {
 	rng := rand.New(rand.NewPCG(p.RandSeed, seedStream))
-	centers, labels, err := Lloyd(m.Seed, p.K, rng, lloydIterations)
-	if err != nil {
-		return fmt.Errorf("segments: seeding from %d buffered points: %w", len(m.Seed), err)
+	var centers [][]float64
+	var labels []int
+	best := math.Inf(1)
+	for range seedRuns {
+		c, l, err := Lloyd(m.Seed, p.K, rng, lloydIterations)
+		if err != nil {
+			return fmt.Errorf("segments: seeding from %d buffered points: %w", len(m.Seed), err)
+		}
+		if in := inertia(m.Seed, c, l); in < best {
+			centers, labels, best = c, l, in
+		}
 	}
 	weights := make([]float64, p.K)
 	for _, l := range labels {

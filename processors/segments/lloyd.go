@@ -51,6 +51,16 @@ func Lloyd(points [][]float64, k int, rng *rand.Rand, maxIter int) ([][]float64,
 	return centers, labels, nil
 }
 
+// inertia is the sum of the squared distances of points to the centers
+// of their labels.
+func inertia(points, centers [][]float64, labels []int) float64 {
+	sum := 0.0
+	for i, x := range points {
+		sum += sqDist(centers[labels[i]], x)
+	}
+	return sum
+}
+
 // kMeansPlusPlus picks up to k of points as initial centers: the first
 // uniformly, each next with probability proportional to its squared distance
 // to the nearest center picked so far, found by walking the points in order

@@ -98,16 +98,23 @@ func onPoints(cfg ModelConfig, ctx goka.Context, m harness.Msg[schemas.SegmentPo
 // fold returns the model st (nil: none yet) after a batch of points: the
 // points update the standardization statistics, wait in the seed buffer
 // until there are enough of them to seed the model, then move the centres
-// by Spark's rule. A model of other dimensions or another k starts over.
+// by Spark's rule. A model of other dimensions starts over. A model of
+// another k is seeded again, and keeps its centres and assigns with them
+// until the new ones are seeded; the new centres then take the labels of
+// the old ones they match (MatchLabels), so a profile's cluster keeps its
+// meaning across the change.
 func fold(c Clustering, st *schemas.SegmentModel, b *schemas.SegmentPoints) (*schemas.SegmentModel, error) {
 	s, _ := newSpace(c.Dims) // validated with the configuration
 	dims := s.names()
-	if st == nil || st.K != int32(c.K) || !slices.Equal(st.Dims, dims) {
+	if st == nil || !slices.Equal(st.Dims, dims) {
 		var version int64
 		if st != nil {
 			version = st.Version
 		}
 		st = &schemas.SegmentModel{Model: c.Model, K: int32(c.K), Dims: dims, Version: version}
+	}
+	if st.K != int32(c.K) {
+		st.K, st.Seed = int32(c.K), nil
 	}
 	sc := Scaler{Means: st.Means, Variances: st.Variances, N: st.Observed}
 	before := Scaler{Means: slices.Clone(sc.Means), Variances: slices.Clone(sc.Variances), N: sc.N}
@@ -118,10 +125,13 @@ func fold(c Clustering, st *schemas.SegmentModel, b *schemas.SegmentPoints) (*sc
 		}
 		fresh = append(fresh, x)
 	}
-	model := Model{Weights: make([]float64, len(st.Centroids))}
-	for i, ct := range st.Centroids {
-		model.Centers = append(model.Centers, restandardize(ct.Center, &before, &sc))
-		model.Weights[i] = ct.Weight
+	var model, old Model
+	for _, ct := range st.Centroids {
+		old.Centers = append(old.Centers, restandardize(ct.Center, &before, &sc))
+		old.Weights = append(old.Weights, ct.Weight)
+	}
+	if len(old.Centers) == c.K {
+		model, old = old, Model{}
 	}
 	if !model.Seeded() {
 		st.Seed = append(st.Seed, fresh...)
@@ -145,6 +155,15 @@ func fold(c Clustering, st *schemas.SegmentModel, b *schemas.SegmentPoints) (*sc
 		if _, err := model.Apply(p, std); err != nil {
 			return nil, err
 		}
+		if old.Seeded() {
+			if err := relabel(&model, old.Centers); err != nil {
+				return nil, err
+			}
+			old = Model{}
+		}
+	}
+	if !model.Seeded() {
+		model = old // seeding again: the old centres serve meanwhile
 	}
 	sizes := map[int32]int64{}
 	for _, ct := range st.Centroids {
@@ -162,6 +181,41 @@ func fold(c Clustering, st *schemas.SegmentModel, b *schemas.SegmentPoints) (*sc
 	st.Means, st.Variances, st.Observed = sc.Means, sc.Variances, sc.N
 	st.Version++
 	return st, nil
+}
+
+// relabel orders the centres of a model seeded again so that each takes
+// the label (index) of the old centre it matches (MatchLabels). With more
+// new centres than old, the others take the labels after the old ones;
+// with fewer, a new centre whose match is a label no longer in use takes
+// the lowest free one.
+func relabel(m *Model, old [][]float64) error {
+	labels, err := MatchLabels(old, m.Centers)
+	if err != nil {
+		return err
+	}
+	k := len(m.Centers)
+	taken := make([]bool, k)
+	for _, l := range labels {
+		if l < k {
+			taken[l] = true
+		}
+	}
+	free := 0
+	for i, l := range labels {
+		if l < k {
+			continue
+		}
+		for taken[free] {
+			free++
+		}
+		labels[i], taken[free] = free, true
+	}
+	centers, weights := make([][]float64, k), make([]float64, k)
+	for i, l := range labels {
+		centers[l], weights[l] = m.Centers[i], m.Weights[i]
+	}
+	m.Centers, m.Weights = centers, weights
+	return nil
 }
 
 // restandardize re-expresses a centre standardized by the statistics of

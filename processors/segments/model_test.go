@@ -3,6 +3,7 @@ package segments
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/activa-dev/activa/schemas"
@@ -106,5 +107,76 @@ func TestACentreStaysPutWhenTheStatisticsMove(t *testing.T) {
 	}
 	if hi := raw(st, 1-low); math.Abs(hi-10) > 0.2 {
 		t.Errorf("the other centre is at %v, want near 10", hi)
+	}
+}
+
+// labelsOf returns the cluster each blob's centre falls in under the
+// model st publishes.
+func labelsOf(t *testing.T, st *schemas.SegmentModel, centres [][]float64) []int {
+	t.Helper()
+	m := &Model{}
+	for _, ct := range st.Centroids {
+		m.Centers = append(m.Centers, ct.Center)
+		m.Weights = append(m.Weights, ct.Weight)
+	}
+	out := make([]int, len(centres))
+	for i, x := range centres {
+		l, _, err := cluster(m, &Scaler{Means: st.Means, Variances: st.Variances, N: st.Observed}, x, noCluster, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[i] = l
+	}
+	return out
+}
+
+func TestSeedingAgainForAnotherKKeepsTheLabels(t *testing.T) {
+	c := Clustering{Model: "m", Dims: []Dim{{"monetary_90d", true}, {"web_share", false}}, K: 3, HalfLife: 1000, SeedPoints: 60, Margin: 0.1, Batch: 10, RandSeed: 1}
+	rng := rand.New(rand.NewPCG(3, 4))
+	centres := [][]float64{{0, 0}, {6, 0}, {3, 5}, {9, 6}}
+	var st *schemas.SegmentModel
+	feed := func(points [][]float64) {
+		t.Helper()
+		var err error
+		if st, err = fold(c, st, &schemas.SegmentPoints{Model: "m", Points: points}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	feed(blobs(rng, centres[:3], 30, 0.3))
+	three := labelsOf(t, st, centres[:3])
+	if len(st.Centroids) != 3 || three[0] == three[1] || three[1] == three[2] || three[0] == three[2] {
+		t.Fatalf("k = 3: %d centroids, blobs in clusters %v", len(st.Centroids), three)
+	}
+
+	// k = 4: the old centres serve until the new ones are seeded, then the
+	// three blobs keep their labels and the new one takes label 3.
+	c.K = 4
+	feed(blobs(rng, centres, 10, 0.3))
+	if len(st.Centroids) != 3 || len(st.Seed) != 40 || st.K != 4 {
+		t.Fatalf("while seeding again: %d centroids, %d buffered, k %d", len(st.Centroids), len(st.Seed), st.K)
+	}
+	if got := labelsOf(t, st, centres[:3]); !equalInts(got, three) {
+		t.Fatalf("while seeding again the blobs are in %v, were in %v", got, three)
+	}
+	feed(blobs(rng, centres, 10, 0.3))
+	if len(st.Centroids) != 4 || len(st.Seed) != 0 {
+		t.Fatalf("after seeding again: %d centroids, %d buffered", len(st.Centroids), len(st.Seed))
+	}
+	four := labelsOf(t, st, centres)
+	if !equalInts(four, append(slices.Clone(three), 3)) {
+		t.Fatalf("k = 4: blobs in clusters %v, want %v then 3", four, three)
+	}
+
+	// k = 2 on two of the blobs: a blob whose label is still in use keeps
+	// it, the other takes the free one.
+	c.K = 2
+	feed(blobs(rng, [][]float64{centres[1], centres[3]}, 40, 0.3))
+	two := labelsOf(t, st, [][]float64{centres[1], centres[3]})
+	kept := true
+	for i, was := range []int{four[1], four[3]} {
+		kept = kept && (was >= 2 || two[i] == was)
+	}
+	if len(st.Centroids) != 2 || two[0] == two[1] || max(two[0], two[1]) >= 2 || !kept {
+		t.Errorf("k = 2: %d centroids, blobs in clusters %v; they were in %d and %d", len(st.Centroids), two, four[1], four[3])
 	}
 }
