@@ -63,6 +63,9 @@ type Tuning struct {
 	SegmentRules *segments.Rules
 	// SegmentClusters is k of the segments' online clustering.
 	SegmentClusters int
+	// SegmentSeedPoints is how many points the clustering model buffers
+	// before it seeds.
+	SegmentSeedPoints int
 }
 
 // Every returns the sweep period of p under t.

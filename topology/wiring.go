@@ -186,6 +186,9 @@ func defineSegments(env Env) (*goka.GroupGraph, error) {
 	if k := env.Tuning.SegmentClusters; k > 0 {
 		cfg.Clustering.K = k
 	}
+	if n := env.Tuning.SegmentSeedPoints; n > 0 {
+		cfg.Clustering.SeedPoints = n
+	}
 	if env.Registerer != nil {
 		cfg.Metrics = segments.NewMetrics(env.Registerer)
 	}
@@ -217,6 +220,9 @@ func defineSegmentsModel(env Env) (*goka.GroupGraph, error) {
 	cfg.Harness = h
 	if k := env.Tuning.SegmentClusters; k > 0 {
 		cfg.Clustering.K = k
+	}
+	if n := env.Tuning.SegmentSeedPoints; n > 0 {
+		cfg.Clustering.SeedPoints = n
 	}
 	var errs [2]error
 	cfg.PointsCodec, errs[0] = Typed[schemas.SegmentPoints](c, SegmentPoints)

@@ -62,6 +62,7 @@ type Settings struct {
 	GCPercent          int           `koanf:"gc-percent"`
 	SegmentRules       string        `koanf:"segment-rules"`
 	SegmentClusters    int           `koanf:"segment-clusters"`
+	SegmentSeedPoints  int           `koanf:"segment-seed-points"`
 }
 
 // defaultGCPercent is the garbage collector's target for the processors.
@@ -81,6 +82,7 @@ func addProcessorFlags(fs *pflag.FlagSet) {
 	fs.Duration("cart-delay", 30*time.Minute, "event time after a cart's last add_to_cart within which a purchase saves it from a cart_abandoned trigger")
 	fs.Duration("form-delay", 30*time.Minute, "event time after a form_start within which a form_submit saves it from a form_abandoned trigger")
 	fs.Int("segment-clusters", 8, "clusters of the segments' online clustering (2 to 1000)")
+	fs.Int("segment-seed-points", 2000, "points (one per profile's closed session or order) the clustering model buffers before it seeds; at least the clusters")
 	fs.String("segment-rules", "", "YAML file of the segments' tier ladder and lifecycle stages (replaces the default rules)")
 	fs.Int("gc-percent", defaultGCPercent, "garbage collector target while processors run (as GOGC; a GOGC environment variable wins); 0 keeps the runtime's")
 }
@@ -91,7 +93,7 @@ func (s Settings) Tuning() topology.Tuning {
 	return topology.Tuning{
 		SessionGap: s.SessionGap, SessionLateness: s.SessionLateness, SessionGrace: s.SessionGrace,
 		SessionIdleTimeout: s.SessionIdleTimeout, SweepEvery: s.SweepEvery, CartDelay: s.CartDelay, FormDelay: s.FormDelay,
-		SegmentClusters: s.SegmentClusters,
+		SegmentClusters: s.SegmentClusters, SegmentSeedPoints: s.SegmentSeedPoints,
 	}
 }
 

@@ -120,6 +120,9 @@ func TestFeaturesAndTriggers(t *testing.T) {
 	const idle, sweep = 20 * time.Second, 5 * time.Second
 	p.c.s.SessionIdleTimeout, p.c.s.SweepEvery = idle, sweep
 	p.c.s.SegmentClusters = len(truth.Groups)
+	// A point per closed session or order: a small population would not
+	// fill the default seed buffer.
+	p.c.s.SegmentSeedPoints = min(2000, profiles/2)
 	p.start()
 	defer p.stop()
 	for i, what := range []string{"first replay", "second replay"} {

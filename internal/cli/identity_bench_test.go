@@ -11,6 +11,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kadm"
 
+	"github.com/activa-dev/activa/schemas"
 	"github.com/activa-dev/activa/topology"
 )
 
@@ -59,7 +60,9 @@ func benchmarkStages(b *testing.B, names []string) {
 // BenchmarkSegments measures segments and segments-model alone, with
 // k = ACTIVA_BENCH_CLUSTERS (default 200): the event processors first turn
 // the population into profile.features, then the two start and the time
-// until they have caught up is measured. It reports feature updates/s.
+// until they have caught up is measured. It reports feature updates/s, and
+// how many of the updates were clustered (the others are of profiles
+// without a closed session or an order yet).
 func BenchmarkSegments(b *testing.B) {
 	profiles, days := envInt("ACTIVA_BENCH_PROFILES", 100_000), envInt("ACTIVA_BENCH_DAYS", 1)
 	measured := []string{"segments", "segments-model"}
@@ -88,6 +91,9 @@ func BenchmarkSegments(b *testing.B) {
 		b.ReportMetric(float64(updates)/took.Seconds(), "updates/s")
 		b.ReportMetric(float64(updates), "updates")
 		p.stop()
+		var points int
+		readAll(p, topology.SegmentPoints, func(_ string, v *schemas.SegmentPoints) { points += len(v.Points) })
+		b.ReportMetric(float64(points), "clustered")
 	}
 	b.ReportMetric(0, "ns/op")
 }

@@ -81,9 +81,13 @@ func modelVersion(raw []byte) (int64, error) {
 }
 
 // assign places the profile of env in a cluster, from the one pl holds,
-// and queues its point for the model. It returns the new placement and
-// the cluster change, if any.
-func (a *assigner) assign(ctx goka.Context, env *Env, pl placement, why cause) (placement, []schemas.SegmentChange, error) {
+// and, when learn, queues its point for the model. It returns the new
+// placement and the cluster change, if any. A profile without a closed
+// session or an order is neither placed nor sent (described).
+func (a *assigner) assign(ctx goka.Context, env *Env, pl placement, why cause, learn bool) (placement, []schemas.SegmentChange, error) {
+	if !described(env) {
+		return pl, nil, nil
+	}
 	x := a.space.point(env)
 	model, scaler, version, err := a.current(ctx)
 	if err != nil {
@@ -102,9 +106,18 @@ func (a *assigner) assign(ctx goka.Context, env *Env, pl placement, why cause) (
 		}
 		pl.ModelVersion = version
 	}
-	a.queue(ctx, x)
+	if learn {
+		a.queue(ctx, x)
+	}
 	return pl, out, nil
 }
+
+// described reports whether the features of env describe how the profile
+// behaves: it closed a session or ordered. Before that its means are the
+// zeros every new profile passes through while its first session is open,
+// and clustering those would spend centres on the first minutes of each
+// profile and move every one of them out again when its session closes.
+func described(env *Env) bool { return env.Sessions > 0 || env.Orders > 0 }
 
 // cluster standardizes the point x with scaler and returns its cluster in
 // model from current (clusterOf) with the squared distance to that

@@ -73,7 +73,7 @@ func BenchmarkAssign(b *testing.B) {
 	}
 }
 
-// BenchmarkSeed seeds a model of k centres over the 13 default dimensions
+// BenchmarkSeed seeds a model of k centres over the default dimensions
 // from the default 2,000 buffered points (the best of seedRuns k-means++
 // and Lloyd runs): the one pause of the model group when it starts or k
 // changes.

@@ -123,8 +123,13 @@ func (p *proc) onFeatures(ctx goka.Context, m harness.Msg[schemas.ProfileFeature
 		return
 	}
 	if p.clus != nil {
+		learn, err := p.learns(st, f)
+		if err != nil {
+			ctx.Fail(err)
+			return
+		}
 		var moved []schemas.SegmentChange
-		if pl, moved, err = p.clus.assign(ctx, &env, pl, why); err != nil {
+		if pl, moved, err = p.clus.assign(ctx, &env, pl, why, learn); err != nil {
 			p.h.Refuse(ctx, m.Raw, deadletter.Invalid, err, f.LastEventID)
 			return
 		}
@@ -134,6 +139,24 @@ func (p *proc) onFeatures(ctx goka.Context, m harness.Msg[schemas.ProfileFeature
 	record(st, pl)
 	st.FeaturesVersion, st.Features = f.Version, slices.Clone(m.Raw)
 	ctx.SetValue(st)
+}
+
+// learns reports whether the model learns from features f of the profile
+// whose state is st: when they count another closed session or order than
+// the features applied before. The model then sees a profile once per
+// session and per order, rather than once per event: the events of an
+// open session change little but the channel counts, and a chatty
+// profile, or the first minutes every profile goes through, would weigh
+// on the centres in proportion to its clicks.
+func (p *proc) learns(st *schemas.SegmentState, f *schemas.ProfileFeatures) (bool, error) {
+	if len(st.Features) == 0 {
+		return true, nil
+	}
+	prev, err := p.cfg.Codecs.Features.DecodeTyped(st.Features)
+	if err != nil {
+		return false, fmt.Errorf("segments: decoding the features kept for %s: %w", f.ProfileID, err)
+	}
+	return prev.Sessions != f.Sessions || prev.Orders != f.Orders, nil
 }
 
 // onRemoved takes a profile out of every segment when its features are
@@ -152,7 +175,8 @@ func (p *proc) onRemoved(ctx goka.Context) {
 }
 
 // onSweep evaluates a profile's rules again at the partition's event-time
-// clock: a lifecycle stage may change with the passing of time alone.
+// clock: a lifecycle stage may change with the passing of time alone. A
+// profile in no cluster is placed with the current model.
 func (p *proc) onSweep(ctx goka.Context, _ any) {
 	if p.clus != nil {
 		p.clus.flush(ctx) // the points of a partition whose batch did not fill
@@ -168,9 +192,22 @@ func (p *proc) onSweep(ctx goka.Context, _ any) {
 	}
 	now := p.now(ctx.Partition(), f.LastSeen)
 	env := EnvOf(f, now)
-	pl, changes, err := p.rules.place(&env, placementOf(st), cause{ts: now, version: f.Version})
-	if err != nil || len(changes) == 0 {
+	why := cause{ts: now, version: f.Version}
+	pl, changes, err := p.rules.place(&env, placementOf(st), why)
+	if err != nil {
 		return // an expression that fails on these features failed when they arrived, and was dead-lettered
+	}
+	if p.clus != nil && pl.Cluster == noCluster {
+		// A profile whose last features came before the model was
+		// seeded joins a cluster now rather than at its next visit.
+		var moved []schemas.SegmentChange
+		if pl, moved, err = p.clus.assign(ctx, &env, pl, why, false); err != nil {
+			return // its point was standardized when the features arrived
+		}
+		changes = append(changes, moved...)
+	}
+	if len(changes) == 0 {
+		return
 	}
 	p.emit(ctx, changes)
 	record(st, pl)

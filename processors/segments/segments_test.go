@@ -2,6 +2,7 @@ package segments_test
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"slices"
 	"testing"
@@ -226,7 +227,7 @@ func TestAProfileJoinsTheNearestClusterAndStaysWithinTheMargin(t *testing.T) {
 		t.Fatalf("cluster changes %+v, want one into cluster 1 under model version 5", cluster)
 	}
 	// At -0.05 centre 0 is nearer (0.95 against 1.05) but not by 10%.
-	r.features("p-1", 2, 1, 95, 1)
+	r.features("p-1", 2, 1, 95, 2)
 	for _, c := range r.got() {
 		if c.Kind == "cluster" {
 			t.Errorf("moved within the margin: %+v", c)
@@ -249,6 +250,110 @@ func TestAProfileJoinsTheNearestClusterAndStaysWithinTheMargin(t *testing.T) {
 	}
 	if !left {
 		t.Error("the tombstoned profile did not leave its cluster")
+	}
+}
+
+// scrollRig is a rig clustering by mean scroll depth alone, whose model
+// (setModel) has two centres: 30% and 70%.
+type scrollRig struct {
+	*rig
+}
+
+func newScrollRig(t *testing.T) scrollRig {
+	return scrollRig{newRigWith(t, func(c *segments.Config) {
+		c.Clustering = segments.Clustering{Model: "default", Dims: []segments.Dim{{Name: "mean_scroll_pct"}}, K: 2, HalfLife: 100, SeedPoints: 2, Margin: 0.1, Batch: 1, RandSeed: 1}
+	})}
+}
+
+func (r scrollRig) setModel() {
+	r.t.Helper()
+	model, err := r.codecs.Model.Encode(&schemas.SegmentModel{
+		Model: "default", Version: 1, K: 2, Dims: []string{"mean_scroll_pct"},
+		Centroids: []schemas.Centroid{{Label: 0, Weight: 10, Center: []float64{-1}}, {Label: 1, Weight: 10, Center: []float64{1}}},
+		Means:     []float64{50}, Variances: []float64{400}, Observed: 20,
+	})
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	r.tt.SetTableValue("model", "default", model)
+}
+
+// send publishes version v of p-1's features.
+func (r scrollRig) send(v, sessions int64, scroll float64) {
+	r.t.Helper()
+	f := &schemas.ProfileFeatures{ProfileID: "p-1", Version: v, Sessions: sessions, MeanScrollPct: scroll, FirstSeen: r.day0, LastSeen: r.day0, LastEventID: fmt.Sprint("e", v)}
+	b, err := r.codecs.Features.Encode(f)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	r.tt.Consume("features", "p-1", b)
+}
+
+// clusterMoves drains the changes and lists the cluster ones as from>to.
+func (r scrollRig) clusterMoves() []string {
+	var out []string
+	for _, c := range r.got() {
+		if c.Kind == segments.KindCluster {
+			out = append(out, c.From+">"+c.To)
+		}
+	}
+	return out
+}
+
+func TestAProfileIsPlacedOnceDescribedAndTeachesTheModelPerSessionOrOrder(t *testing.T) {
+	r := newScrollRig(t)
+	r.setModel()
+	// The first session is open: nothing to place, nothing for the model.
+	r.send(1, 0, 0)
+	r.send(2, 0, 0)
+	if got := r.clusterMoves(); len(got) != 0 {
+		t.Errorf("placed before any closed session or order: %v", got)
+	}
+	if n := r.points.NextOffset() - r.points.Hwm(); n != 0 {
+		t.Errorf("%d batches of points sent before any closed session or order", -n)
+	}
+	// It closed with a deep scroll: cluster 1, and its point goes out.
+	r.send(3, 1, 90)
+	if got := r.clusterMoves(); !slices.Equal(got, []string{">1"}) {
+		t.Errorf("after the first closed session: cluster moves %v, want >1", got)
+	}
+	if _, v, ok := r.points.Next(); !ok || len(v.(*schemas.SegmentPoints).Points) != 1 {
+		t.Errorf("after the first closed session: batch %v, want one point", v)
+	}
+	// An event of the next session, still open: the model learns nothing.
+	r.send(4, 1, 90)
+	if _, v, ok := r.points.Next(); ok {
+		t.Errorf("features with the same sessions and orders sent %+v to the model", v)
+	}
+	// The second session closed shallow: cluster 0, and the point goes out.
+	r.send(5, 2, 10)
+	if got := r.clusterMoves(); !slices.Equal(got, []string{"1>0"}) {
+		t.Errorf("after the second closed session: cluster moves %v, want 1>0", got)
+	}
+	if _, v, ok := r.points.Next(); !ok || len(v.(*schemas.SegmentPoints).Points) != 1 {
+		t.Errorf("after the second closed session: batch %v, want one point", v)
+	}
+}
+
+func TestTheSweepPlacesAProfileWhoseFeaturesCameBeforeTheModel(t *testing.T) {
+	r := newScrollRig(t)
+	r.send(1, 1, 90)
+	if got := r.clusterMoves(); len(got) != 0 {
+		t.Fatalf("placed without a model: %v", got)
+	}
+	if _, _, ok := r.points.Next(); !ok {
+		t.Fatal("the first closed session sent no point")
+	}
+	r.setModel()
+	if err := r.proc.VisitAll(context.Background(), segments.SweepVisitor, nil); err != nil {
+		t.Fatal(err)
+	}
+	r.tt.Catchup()
+	if got := r.clusterMoves(); !slices.Equal(got, []string{">1"}) {
+		t.Errorf("the sweep moved %v, want >1", got)
+	}
+	if _, v, ok := r.points.Next(); ok {
+		t.Errorf("the sweep sent %+v to the model: it sees each session once", v)
 	}
 }
 

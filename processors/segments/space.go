@@ -19,22 +19,24 @@ type Dim struct {
 }
 
 // DefaultDims are the behaviour a profile's features describe: how much
-// and how often it buys, how it browses, where it comes from.
+// and how often it buys, how it browses, where it comes from. Lifetime
+// counts (sessions, devices) are left out: they grow with a profile's age,
+// so they would sort profiles by tenure and move a person whose behaviour
+// does not change. So are the abandonment rates: they are 0 both for who
+// never abandons and for who never fills a cart or a form, and
+// standardized they weigh as much as the dimensions that tell behaviours
+// apart.
 func DefaultDims() []Dim {
 	return []Dim{
 		{"frequency_90d", true},
 		{"monetary_90d", true},
 		{"avg_ticket", true},
-		{"sessions", true},
 		{"mean_session_duration_ms", true},
-		{"cart_abandon_rate", false},
-		{"form_abandon_rate", false},
 		{"mean_scroll_pct", false},
 		{"mean_dwell_ms_per_page", true},
 		{"web_share", false},
 		{"app_share", false},
 		{"store_share", false},
-		{"devices", true},
 	}
 }
 
