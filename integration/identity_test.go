@@ -75,6 +75,7 @@ func TestIntegrationIdentity(t *testing.T) {
 	run := exec.Command(bin, append([]string{
 		"run", "--state-dir", filepath.Join(dir, "state"), "--log-level", "warn",
 		"--session-idle-timeout", "10s", "--sweep-every", "500ms",
+		"--segment-clusters", "7", "--segment-seed-points", "200",
 	}, conn...)...)
 	run.Stdout, run.Stderr = os.Stderr, os.Stderr
 	if err := run.Start(); err != nil {
@@ -189,6 +190,46 @@ func TestIntegrationIdentity(t *testing.T) {
 	}
 	checkFeaturesAndTriggers(t, kc, codecs, cat, sess, truth)
 	checkSegments(t, kc, codecs, cat)
+	checkClusters(t, kc, codecs, cat, 7)
+}
+
+// checkClusters checks that the model on segment.model is seeded with k
+// centres and that every profile whose latest features describe
+// behaviour (a closed session or an order) is in one of its clusters.
+func checkClusters(t *testing.T, kc *kafka.Config, codecs *topology.Codecs, cat topology.Catalog, k int) {
+	t.Helper()
+	time.Sleep(2 * time.Second) // sweeps place the profiles that came before the model
+	waitQuiet(t, kc, cat.Prefix+"segments")
+	var model *schemas.SegmentModel
+	consume(t, kc, codecs, cat, topology.SegmentModel, func(_ string, m *schemas.SegmentModel) { model = m })
+	if model == nil || len(model.Centroids) != k {
+		t.Fatalf("segment.model: %+v, want a model seeded with %d centres", model, k)
+	}
+	latest := map[string]*schemas.ProfileFeatures{}
+	consume(t, kc, codecs, cat, topology.ProfileFeatures, func(key string, f *schemas.ProfileFeatures) { latest[key] = f })
+	cluster := map[string]string{}
+	consume(t, kc, codecs, cat, topology.SegmentChanges, func(key string, c *schemas.SegmentChange) {
+		if c.Kind == segments.KindCluster {
+			cluster[key] = c.To
+		}
+	})
+	sizes := map[string]int{}
+	var unplaced []string
+	for id, f := range latest {
+		if f == nil || f.Sessions == 0 && f.Orders == 0 {
+			continue
+		}
+		c := cluster[id]
+		if n, err := strconv.Atoi(c); err != nil || n < 0 || n >= k {
+			unplaced = append(unplaced, id+" in "+strconv.Quote(c))
+			continue
+		}
+		sizes[c]++
+	}
+	t.Logf("clusters on Apache Kafka: model version %d from %d points, profiles per cluster %v", model.Version, model.Observed, sizes)
+	if len(unplaced) > 0 {
+		t.Errorf("%d described profiles in no cluster of the model, first %v", len(unplaced), unplaced[:min(len(unplaced), 3)])
+	}
 }
 
 // checkSegments compares every profile's last tier on segment.changes
