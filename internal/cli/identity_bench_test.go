@@ -61,8 +61,8 @@ func benchmarkStages(b *testing.B, names []string) {
 // k = ACTIVA_BENCH_CLUSTERS (default 200): the event processors first turn
 // the population into profile.features, then the two start and the time
 // until they have caught up is measured. It reports feature updates/s, and
-// how many of the updates were clustered (the others are of profiles
-// without a closed session or an order yet).
+// how many points segments sent the model in full batches (one per
+// profile's closed session or order).
 func BenchmarkSegments(b *testing.B) {
 	profiles, days := envInt("ACTIVA_BENCH_PROFILES", 100_000), envInt("ACTIVA_BENCH_DAYS", 1)
 	measured := []string{"segments", "segments-model"}
@@ -93,7 +93,7 @@ func BenchmarkSegments(b *testing.B) {
 		p.stop()
 		var points int
 		readAll(p, topology.SegmentPoints, func(_ string, v *schemas.SegmentPoints) { points += len(v.Points) })
-		b.ReportMetric(float64(points), "clustered")
+		b.ReportMetric(float64(points), "model-points")
 	}
 	b.ReportMetric(0, "ns/op")
 }
