@@ -63,6 +63,8 @@ type Tuning struct {
 	SegmentRules *segments.Rules
 	// SegmentClusters is k of the segments' online clustering.
 	SegmentClusters int
+	// ChurnStage is the lifecycle stage whose entry fires churn_risk.
+	ChurnStage string
 	// SegmentSeedPoints is how many points the clustering model buffers
 	// before it seeds.
 	SegmentSeedPoints int

@@ -150,6 +150,9 @@ func defineTriggers(env Env) (*goka.GroupGraph, error) {
 		setting{&cfg.Rules.Grace, t.SessionGrace},
 		setting{&cfg.IdleTimeout, t.SessionIdleTimeout},
 	)
+	if t.ChurnStage != "" {
+		cfg.Rules.ChurnStage = t.ChurnStage
+	}
 	var errs [5]error
 	cfg.Codecs.Resolved, errs[0] = Typed[schemas.ResolvedEvent](c, EventsResolved)
 	cfg.Codecs.Merge, errs[1] = Typed[schemas.ProfileMerge](c, ProfileMerges)

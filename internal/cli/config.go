@@ -63,6 +63,7 @@ type Settings struct {
 	SegmentRules       string        `koanf:"segment-rules"`
 	SegmentClusters    int           `koanf:"segment-clusters"`
 	SegmentSeedPoints  int           `koanf:"segment-seed-points"`
+	ChurnStage         string        `koanf:"churn-stage"`
 }
 
 // defaultGCPercent is the garbage collector's target for the processors.
@@ -83,6 +84,7 @@ func addProcessorFlags(fs *pflag.FlagSet) {
 	fs.Duration("form-delay", 30*time.Minute, "event time after a form_start within which a form_submit saves it from a form_abandoned trigger")
 	fs.Int("segment-clusters", 8, "clusters of the segments' online clustering (2 to 1000)")
 	fs.Int("segment-seed-points", 2000, "points (one per profile's closed session or order) the clustering model buffers before it seeds; at least the clusters")
+	fs.String("churn-stage", "at-risk", "lifecycle stage of the segment rules whose entry fires a churn_risk trigger")
 	fs.String("segment-rules", "", "YAML file of the segments' tier ladder and lifecycle stages (replaces the default rules)")
 	fs.Int("gc-percent", defaultGCPercent, "garbage collector target while processors run (as GOGC; a GOGC environment variable wins); 0 keeps the runtime's")
 }
@@ -93,8 +95,29 @@ func (s Settings) Tuning() topology.Tuning {
 	return topology.Tuning{
 		SessionGap: s.SessionGap, SessionLateness: s.SessionLateness, SessionGrace: s.SessionGrace,
 		SessionIdleTimeout: s.SessionIdleTimeout, SweepEvery: s.SweepEvery, CartDelay: s.CartDelay, FormDelay: s.FormDelay,
-		SegmentClusters: s.SegmentClusters, SegmentSeedPoints: s.SegmentSeedPoints,
+		SegmentClusters: s.SegmentClusters, SegmentSeedPoints: s.SegmentSeedPoints, ChurnStage: s.ChurnStage,
 	}
+}
+
+// loadTuning is Tuning with the segment rules read from their file, and
+// the churn stage checked against their lifecycle stages: a churn stage
+// that no stage is named would never fire.
+func (s Settings) loadTuning() (topology.Tuning, error) {
+	t := s.Tuning()
+	rules := segments.DefaultRules()
+	if path := s.SegmentRules; path != "" {
+		r, err := loadSegmentRules(path)
+		if err != nil {
+			return t, err
+		}
+		rules, t.SegmentRules = r, &r
+	}
+	if stage := s.ChurnStage; stage != "" {
+		if err := rules.HasStage(stage); err != nil {
+			return t, fmt.Errorf("--churn-stage: %w", err)
+		}
+	}
+	return t, nil
 }
 
 // loadSegmentRules reads the segments' rules from a YAML file: a tiers

@@ -171,3 +171,26 @@ func TestTheReadmeShowsTheDefaultSegmentRules(t *testing.T) {
 		t.Errorf("README rules %+v, want the defaults %+v", r, want)
 	}
 }
+
+// A churn stage that no lifecycle stage is named is refused at start-up,
+// against the default rules and against a rules file.
+func TestTheChurnStageMustBeALifecycleStage(t *testing.T) {
+	if _, err := (Settings{ChurnStage: "at-risk"}).loadTuning(); err != nil {
+		t.Errorf("the default churn stage against the default rules: %v", err)
+	}
+	if _, err := (Settings{ChurnStage: "dormant"}).loadTuning(); err == nil || !strings.Contains(err.Error(), `"dormant"`) {
+		t.Errorf("dormant against the default rules: error %v, want one naming the stage", err)
+	}
+	path := filepath.Join(t.TempDir(), "rules.yaml")
+	rules := "lifecycle:\n  - {name: active, when: \"days_since_last_seen <= 30\"}\n  - {name: dormant, when: \"true\"}\n"
+	if err := os.WriteFile(path, []byte(rules), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tu, err := (Settings{ChurnStage: "dormant", SegmentRules: path, CartDelay: time.Hour}).loadTuning()
+	if err != nil || tu.ChurnStage != "dormant" || tu.SegmentRules == nil || len(tu.SegmentRules.Lifecycle) != 2 || tu.CartDelay != time.Hour {
+		t.Errorf("dormant against a file that has it: tuning %+v, error %v", tu, err)
+	}
+	if _, err := (Settings{ChurnStage: "at-risk", SegmentRules: path}).loadTuning(); err == nil || !strings.Contains(err.Error(), "churn-stage") {
+		t.Errorf("at-risk against a file without it: error %v", err)
+	}
+}

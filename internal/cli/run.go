@@ -101,13 +101,9 @@ func (a *app) runProcessors(ctx context.Context, c *conn, codecs *topology.Codec
 	if n := c.s.GCPercent; n > 0 && os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(n)
 	}
-	tuning := c.s.Tuning()
-	if path := c.s.SegmentRules; path != "" {
-		r, err := loadSegmentRules(path)
-		if err != nil {
-			return err
-		}
-		tuning.SegmentRules = &r
+	tuning, err := c.s.loadTuning()
+	if err != nil {
+		return err
 	}
 	env := topology.Env{
 		Catalog: c.cat, Codecs: codecs, Log: a.log,

@@ -107,6 +107,18 @@ func (r Rules) Validate() error {
 	return err
 }
 
+// HasStage reports an error when no lifecycle stage of r is named name.
+func (r Rules) HasStage(name string) error {
+	names := make([]string, len(r.Lifecycle))
+	for i, s := range r.Lifecycle {
+		if s.Name == name {
+			return nil
+		}
+		names[i] = s.Name
+	}
+	return fmt.Errorf("segments: no lifecycle stage %q among %q", name, names)
+}
+
 // compiled are rules ready to evaluate.
 type compiled struct {
 	ladder    Ladder

@@ -19,7 +19,7 @@ type Topics struct {
 	Input goka.Stream
 	// Merges is profile.merges.
 	Merges goka.Stream
-	// Changes is segment.changes (lifecycle moves to at-risk).
+	// Changes is segment.changes (lifecycle moves into Rules.ChurnStage).
 	Changes goka.Stream
 	// Triggers is the output.
 	Triggers goka.Stream
@@ -90,6 +90,9 @@ func (c Config) Validate() error {
 	if r.CartDelay <= 0 || r.FormDelay <= 0 || r.Grace < 0 || r.MaxItems < 1 || r.Keep < 1 {
 		errs = append(errs, fmt.Errorf("triggers: cart delay %v, form delay %v, grace %v, %d lines, keep %d: want positive delays and sizes",
 			r.CartDelay, r.FormDelay, r.Grace, r.MaxItems, r.Keep))
+	}
+	if r.ChurnStage == "" {
+		errs = append(errs, errors.New("triggers: no churn stage"))
 	}
 	if c.Lateness < 0 || c.IdleTimeout <= 0 || c.SourcePartitions < 1 {
 		errs = append(errs, fmt.Errorf("triggers: lateness %v, idle timeout %v, %d source partitions", c.Lateness, c.IdleTimeout, c.SourcePartitions))

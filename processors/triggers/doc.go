@@ -11,7 +11,8 @@
 //   - form_abandoned: a form_abandon event, or a form_start with no
 //     form_submit of the same form within the form delay (default 30
 //     minutes).
-//   - churn_risk: a lifecycle change to at-risk on segment.changes.
+//   - churn_risk: a lifecycle change into the churn stage (default
+//     at-risk) on segment.changes.
 //
 // Decisions wait for event time, as sessions do: a cart or form is decided
 // once the watermark (the slowest partition of events.raw less the

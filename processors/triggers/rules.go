@@ -35,12 +35,16 @@ type Rules struct {
 	// Keep is the number of recent event ids, fired trigger ids, purchases
 	// and form marks kept.
 	Keep int
+	// ChurnStage is the lifecycle stage whose entry fires churn_risk; it
+	// must be a stage of the segments' lifecycle rules.
+	ChurnStage string
 }
 
 // DefaultRules returns the defaults: 30-minute cart and form delays, a
-// grace of one minute, 200 pending lines, 64 ids kept.
+// grace of one minute, 200 pending lines, 64 ids kept, churn risk on
+// entering "at-risk" (the default lifecycle's stage).
 func DefaultRules() Rules {
-	return Rules{CartDelay: 30 * time.Minute, FormDelay: 30 * time.Minute, Grace: time.Minute, MaxItems: 200, Keep: 64}
+	return Rules{CartDelay: 30 * time.Minute, FormDelay: 30 * time.Minute, Grace: time.Minute, MaxItems: 200, Keep: 64, ChurnStage: "at-risk"}
 }
 
 // Verdict is what became of an event.

@@ -188,10 +188,10 @@ func (p *proc) refuse(ctx goka.Context, raw []byte, ev *schemas.Event, v Verdict
 }
 
 // onChange fires a churn-risk trigger when a lifecycle change moves the
-// profile to at-risk.
+// profile into the churn stage.
 func (p *proc) onChange(ctx goka.Context, m harness.Msg[schemas.SegmentChange]) {
 	c := m.Value
-	if c.Kind != "lifecycle" || c.To != "at-risk" {
+	if c.Kind != "lifecycle" || c.To != p.cfg.Rules.ChurnStage {
 		return
 	}
 	if c.ChangeID == "" {

@@ -26,7 +26,9 @@ type rig struct {
 	seq    int
 }
 
-func newRig(t *testing.T) *rig {
+func newRig(t *testing.T) *rig { return newRigWith(t, nil) }
+
+func newRigWith(t *testing.T, tweak func(*triggers.Config)) *rig {
 	t.Helper()
 	rc := schematest.Registry(t)
 	c := triggers.Codecs{
@@ -46,6 +48,9 @@ func newRig(t *testing.T) *rig {
 	cfg.Metrics = triggers.NewMetrics(nil)
 	cfg.Now = clk.Now
 	cfg.Rules.Grace = 0
+	if tweak != nil {
+		tweak(&cfg)
+	}
 	g, err := triggers.Define(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -212,6 +217,22 @@ func TestChurnRiskFiresOnceFromALifecycleChange(t *testing.T) {
 	got := r.fired()
 	if len(got) != 1 || got[0].Kind != triggers.KindChurn || got[0].Details["from_lifecycle"] != "active" || got[0].TriggerID != triggers.TriggerID(triggers.KindChurn, "c-1") {
 		t.Fatalf("triggers %+v", got)
+	}
+}
+
+func TestChurnRiskFiresOnTheConfiguredStage(t *testing.T) {
+	r := newRigWith(t, func(c *triggers.Config) { c.Rules.ChurnStage = "dormant" })
+	for i, to := range []string{"at-risk", "dormant"} {
+		c := schemas.SegmentChange{ChangeID: fmt.Sprint("c-", i), ProfileID: "p-1", Kind: "lifecycle", From: "active", To: to, CauseEventID: "e-9", TS: r.base}
+		b, err := r.codecs.Change.Encode(&c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.tt.Consume("changes", c.ProfileID, b)
+	}
+	got := r.fired()
+	if len(got) != 1 || got[0].TriggerID != triggers.TriggerID(triggers.KindChurn, "c-1") {
+		t.Fatalf("triggers %+v, want one churn_risk, on entering dormant", got)
 	}
 }
 
