@@ -65,6 +65,9 @@ type Tuning struct {
 	SegmentClusters int
 	// ChurnStage is the lifecycle stage whose entry fires churn_risk.
 	ChurnStage string
+	// SegmentDims are the dimensions of the segments' online clustering;
+	// nil keeps segments.DefaultDims.
+	SegmentDims []segments.Dim
 	// SegmentSeedPoints is how many points the clustering model buffers
 	// before it seeds.
 	SegmentSeedPoints int

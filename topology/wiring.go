@@ -192,6 +192,9 @@ func defineSegments(env Env) (*goka.GroupGraph, error) {
 	if n := env.Tuning.SegmentSeedPoints; n > 0 {
 		cfg.Clustering.SeedPoints = n
 	}
+	if d := env.Tuning.SegmentDims; len(d) > 0 {
+		cfg.Clustering.Dims = d
+	}
 	if env.Registerer != nil {
 		cfg.Metrics = segments.NewMetrics(env.Registerer)
 	}
@@ -226,6 +229,9 @@ func defineSegmentsModel(env Env) (*goka.GroupGraph, error) {
 	}
 	if n := env.Tuning.SegmentSeedPoints; n > 0 {
 		cfg.Clustering.SeedPoints = n
+	}
+	if d := env.Tuning.SegmentDims; len(d) > 0 {
+		cfg.Clustering.Dims = d
 	}
 	var errs [2]error
 	cfg.PointsCodec, errs[0] = Typed[schemas.SegmentPoints](c, SegmentPoints)

@@ -63,6 +63,7 @@ type Settings struct {
 	SegmentRules       string        `koanf:"segment-rules"`
 	SegmentClusters    int           `koanf:"segment-clusters"`
 	SegmentSeedPoints  int           `koanf:"segment-seed-points"`
+	SegmentDims        []string      `koanf:"segment-dims"`
 	ChurnStage         string        `koanf:"churn-stage"`
 }
 
@@ -83,6 +84,7 @@ func addProcessorFlags(fs *pflag.FlagSet) {
 	fs.Duration("cart-delay", 30*time.Minute, "event time after a cart's last add_to_cart within which a purchase saves it from a cart_abandoned trigger")
 	fs.Duration("form-delay", 30*time.Minute, "event time after a form_start within which a form_submit saves it from a form_abandoned trigger")
 	fs.Int("segment-clusters", 8, "clusters of the segments' online clustering (2 to 1000)")
+	fs.StringSlice("segment-dims", dimNames(segments.DefaultDims()), "dimensions of the segments' online clustering: numeric variables of the segment rules, log1p(name) for a log-scaled one (a change starts the model over)")
 	fs.Int("segment-seed-points", 2000, "points (one per profile's closed session or order) the clustering model buffers before it seeds; at least the clusters")
 	fs.String("churn-stage", "at-risk", "lifecycle stage of the segment rules whose entry fires a churn_risk trigger")
 	fs.String("segment-rules", "", "YAML file of the segments' tier ladder and lifecycle stages (replaces the default rules)")
@@ -112,12 +114,28 @@ func (s Settings) loadTuning() (topology.Tuning, error) {
 		}
 		rules, t.SegmentRules = r, &r
 	}
+	if len(s.SegmentDims) > 0 {
+		dims, err := segments.ParseDims(s.SegmentDims)
+		if err != nil {
+			return t, fmt.Errorf("--segment-dims: %w", err)
+		}
+		t.SegmentDims = dims
+	}
 	if stage := s.ChurnStage; stage != "" {
 		if err := rules.HasStage(stage); err != nil {
 			return t, fmt.Errorf("--churn-stage: %w", err)
 		}
 	}
 	return t, nil
+}
+
+// dimNames writes dims as --segment-dims reads them.
+func dimNames(dims []segments.Dim) []string {
+	out := make([]string, len(dims))
+	for i, d := range dims {
+		out[i] = d.String()
+	}
+	return out
 }
 
 // loadSegmentRules reads the segments' rules from a YAML file: a tiers

@@ -194,3 +194,16 @@ func TestTheChurnStageMustBeALifecycleStage(t *testing.T) {
 		t.Errorf("at-risk against a file without it: error %v", err)
 	}
 }
+
+func TestSegmentDimsAreReadAtStartUp(t *testing.T) {
+	tu, err := (Settings{SegmentDims: []string{"log1p(monetary_90d)", "store_share"}}).loadTuning()
+	if want := []segments.Dim{{Name: "monetary_90d", Log: true}, {Name: "store_share"}}; err != nil || !reflect.DeepEqual(tu.SegmentDims, want) {
+		t.Errorf("tuning dims %v, error %v; want %v", tu.SegmentDims, err, want)
+	}
+	if _, err := (Settings{SegmentDims: []string{"log1p(monetary_90d"}}).loadTuning(); err == nil || !strings.Contains(err.Error(), "--segment-dims") {
+		t.Errorf("a bad dimension: error %v", err)
+	}
+	if got := dimNames(segments.DefaultDims()); len(got) != len(segments.DefaultDims()) || got[1] != "log1p(monetary_90d)" {
+		t.Errorf("flag default %q", got)
+	}
+}

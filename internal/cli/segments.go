@@ -78,7 +78,7 @@ func printCounts(w io.Writer, kind string, counts map[string]int) {
 
 // printModel prints a model's clusters with their centres back in the
 // features' units: standardization undone, and log scaling for the
-// dimensions the default clustering log-scales.
+// dimensions named log1p( ).
 func printModel(w io.Writer, m *schemas.SegmentModel) {
 	fmt.Fprintf(w, "model %s: version %d, k %d, %d points seen", m.Model, m.Version, m.K, m.Observed)
 	if len(m.Centroids) == 0 {
@@ -86,14 +86,17 @@ func printModel(w io.Writer, m *schemas.SegmentModel) {
 		return
 	}
 	fmt.Fprintln(w)
-	logs := map[string]bool{}
-	for _, d := range segments.DefaultDims() {
-		logs[d.Name] = d.Log
+	dims, err := segments.ParseDims(m.Dims)
+	if err != nil || len(dims) != len(m.Dims) {
+		dims = make([]segments.Dim, len(m.Dims))
+		for i, n := range m.Dims {
+			dims[i] = segments.Dim{Name: n}
+		}
 	}
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprint(tw, "cluster\tsize\tweight\t")
-	for _, d := range m.Dims {
-		fmt.Fprintf(tw, "%s\t", d)
+	for _, d := range dims {
+		fmt.Fprintf(tw, "%s\t", d.Name)
 	}
 	fmt.Fprintln(tw)
 	for _, ct := range m.Centroids {
@@ -103,7 +106,7 @@ func printModel(w io.Writer, m *schemas.SegmentModel) {
 				break
 			}
 			v := x*math.Sqrt(m.Variances[i]) + m.Means[i]
-			if logs[m.Dims[i]] {
+			if dims[i].Log {
 				v = math.Copysign(math.Expm1(math.Abs(v)), v)
 			}
 			if math.Abs(v) < 1e-9 {

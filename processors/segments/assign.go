@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 
 	"github.com/lovoo/goka"
@@ -49,7 +50,7 @@ func (a *assigner) current(ctx goka.Context) (*Model, *Scaler, int64, error) {
 		return nil, nil, 0, fmt.Errorf("decoding model %s version %d: %w", a.cfg.Model, v, err)
 	}
 	a.version, a.model, a.scaler = v, nil, nil
-	if len(st.Centroids) > 0 && len(st.Dims) == len(a.space.dims) {
+	if len(st.Centroids) > 0 && slices.Equal(st.Dims, a.space.names()) {
 		m := &Model{}
 		for _, c := range st.Centroids {
 			m.Centers = append(m.Centers, c.Center)

@@ -64,7 +64,7 @@ func TestTheModelSeedsOnceItHasEnoughPointsThenMovesByBatches(t *testing.T) {
 	// Another space starts over, keeping the version counting.
 	c.Dims = []Dim{{"orders", true}}
 	batch([][]float64{{1}}, nil)
-	if len(st.Centroids) != 0 || len(st.Seed) != 1 || st.Version != 4 || st.Dims[0] != "orders" {
+	if len(st.Centroids) != 0 || len(st.Seed) != 1 || st.Version != 4 || st.Dims[0] != "log1p(orders)" {
 		t.Errorf("after a change of dimensions: %+v", st)
 	}
 }

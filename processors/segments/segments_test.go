@@ -208,7 +208,7 @@ func TestAProfileJoinsTheNearestClusterAndStaysWithinTheMargin(t *testing.T) {
 	// Standardized, a spend s lies at log1p(s) - log1p(100); the centres
 	// are at -1 and +1.
 	model, err := r.codecs.Model.Encode(&schemas.SegmentModel{
-		Model: "default", Version: 5, K: 2, Dims: []string{"monetary_90d"},
+		Model: "default", Version: 5, K: 2, Dims: []string{"log1p(monetary_90d)"},
 		Centroids: []schemas.Centroid{{Label: 0, Weight: 10, Center: []float64{-1}}, {Label: 1, Weight: 10, Center: []float64{1}}},
 		Means:     []float64{math.Log1p(100)}, Variances: []float64{1}, Observed: 20,
 	})

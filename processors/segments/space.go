@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"strings"
 )
 
 // Dim is one dimension of the space profiles are clustered in: a numeric
@@ -38,6 +39,37 @@ func DefaultDims() []Dim {
 		{"app_share", false},
 		{"store_share", false},
 	}
+}
+
+// String is the dimension's name in SegmentModel.dims and in
+// --segment-dims: the variable, inside log1p( ) when it is log-scaled.
+func (d Dim) String() string {
+	if d.Log {
+		return "log1p(" + d.Name + ")"
+	}
+	return d.Name
+}
+
+// ParseDims reads dimensions written as Dim.String writes them. Whether
+// each names a numeric variable is checked with the clustering
+// configuration.
+func ParseDims(names []string) ([]Dim, error) {
+	out := make([]Dim, 0, len(names))
+	for _, n := range names {
+		n = strings.TrimSpace(n)
+		d := Dim{Name: n}
+		if inner, ok := strings.CutPrefix(n, "log1p("); ok {
+			if d.Name, ok = strings.CutSuffix(inner, ")"); !ok {
+				return nil, fmt.Errorf("segments: clustering dimension %q: want name or log1p(name)", n)
+			}
+			d.Log = true
+		}
+		if d.Name == "" {
+			return nil, fmt.Errorf("segments: empty clustering dimension in %q", names)
+		}
+		out = append(out, d)
+	}
+	return out, nil
 }
 
 // space maps an Env to a point of the clustering space (before
@@ -77,7 +109,7 @@ func newSpace(dims []Dim) (*space, error) {
 func (s *space) names() []string {
 	out := make([]string, len(s.dims))
 	for i, d := range s.dims {
-		out[i] = d.Name
+		out[i] = d.String()
 	}
 	return out
 }

@@ -2,6 +2,7 @@ package segments
 
 import (
 	"math"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -24,7 +25,7 @@ func TestAPointHasTheDimensionsLogScaledWhereAsked(t *testing.T) {
 			t.Fatalf("point %v, want %v", got, want)
 		}
 	}
-	if n := s.names(); strings.Join(n, ",") != "monetary_90d,web_share,days_since_last_order,offline_spend_share" {
+	if n := s.names(); strings.Join(n, ",") != "log1p(monetary_90d),web_share,days_since_last_order,offline_spend_share" {
 		t.Errorf("names %v", n)
 	}
 }
@@ -37,5 +38,24 @@ func TestDimensionsMustBeNumericVariables(t *testing.T) {
 	}
 	if _, err := newSpace(DefaultDims()); err != nil {
 		t.Errorf("default dimensions: %v", err)
+	}
+}
+
+func TestDimensionsReadAsTheyAreNamed(t *testing.T) {
+	var names []string
+	for _, d := range DefaultDims() {
+		names = append(names, d.String())
+	}
+	got, err := ParseDims(names)
+	if err != nil || !slices.Equal(got, DefaultDims()) {
+		t.Errorf("ParseDims(%q) = %v, %v; want the default dimensions back", names, got, err)
+	}
+	if got, err := ParseDims([]string{" log1p(orders) ", "store_share"}); err != nil || !slices.Equal(got, []Dim{{"orders", true}, {"store_share", false}}) {
+		t.Errorf("spaces around names: %v, %v", got, err)
+	}
+	for _, bad := range [][]string{{"log1p(orders"}, {""}, {"orders", "log1p()"}} {
+		if got, err := ParseDims(bad); err == nil {
+			t.Errorf("ParseDims(%q) = %v, want an error", bad, got)
+		}
 	}
 }
