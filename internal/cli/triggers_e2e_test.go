@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/activa-dev/activa/loadtest/gen"
+	"github.com/activa-dev/activa/processors/segments"
 	"github.com/activa-dev/activa/processors/triggers"
 	"github.com/activa-dev/activa/schemas"
 	"github.com/activa-dev/activa/topology"
@@ -22,6 +23,7 @@ type triggerScore struct {
 	unmatched, ambiguous  int // triggers on no abandoned visit; on visits of several persons at once
 	fired, distinctFiring int
 	erasedAgain           int // fired again, with the same id, for a person who asked for erasure
+	churn                 int // churn_risk triggers: one per lifecycle change into at-risk
 }
 
 // cartDelay is the triggers' default cart delay.
@@ -81,8 +83,18 @@ func checkTriggers(t *testing.T, p *pipeline, truth *gen.Truth, what string) tri
 	for _, e := range truth.Erasures {
 		erased[person[e.Person]] = true
 	}
+	churn := map[string]bool{}
 	readAll(p, topology.Triggers, func(_ string, tr *schemas.Trigger) {
 		s.fired++
+		if tr.Kind == triggers.KindChurn {
+			// A lifecycle change the sweep made has no cause event.
+			s.churn++
+			if ids[tr.TriggerID] {
+				t.Errorf("%s: churn trigger %s fired twice", what, tr.TriggerID)
+			}
+			ids[tr.TriggerID], churn[tr.TriggerID] = true, true
+			return
+		}
 		e, ok := events[tr.CauseEventID]
 		if !ok {
 			t.Errorf("%s: trigger %s caused by unknown event %q", what, tr.TriggerID, tr.CauseEventID)
@@ -134,6 +146,19 @@ func checkTriggers(t *testing.T, p *pipeline, truth *gen.Truth, what string) tri
 		s.unmatched++
 	})
 	s.distinctFiring = len(ids)
+	readAll(p, topology.SegmentChanges, func(_ string, c *schemas.SegmentChange) {
+		if c.Kind != segments.KindLifecycle || c.To != triggers.DefaultRules().ChurnStage {
+			return
+		}
+		if id := triggers.TriggerID(triggers.KindChurn, c.ChangeID); churn[id] {
+			delete(churn, id)
+		} else {
+			t.Errorf("%s: no churn trigger for the move of %s into %s (change %s)", what, c.ProfileID, c.To, c.ChangeID)
+		}
+	})
+	for id := range churn {
+		t.Errorf("%s: churn trigger %s on no lifecycle change into at-risk", what, id)
+	}
 	for i, ps := range truth.Persons {
 		for j, v := range ps.Sessions {
 			k := visit{i, j}
