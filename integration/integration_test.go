@@ -64,6 +64,10 @@ func TestIntegrationGokaProcessorWithProductionOptions(t *testing.T) {
 	kafkatest.GokaProcessor(t, &kafka.Config{Brokers: []string{brokers(t)}}, prefix(t))
 }
 
+func TestIntegrationLoopbackHopWaitsBehindLittleBacklog(t *testing.T) {
+	kafkatest.LoopbackHop(t, &kafka.Config{Brokers: []string{brokers(t)}}, prefix(t))
+}
+
 func TestIntegrationTopicDrift(t *testing.T) {
 	kafkatest.TopicDrift(t, &kafka.Config{Brokers: []string{brokers(t)}}, prefix(t)+"drift")
 }

@@ -36,6 +36,7 @@ type Settings struct {
 	ClientID         string        `koanf:"client-id"`
 	KafkaVersion     string        `koanf:"kafka-version"`
 	Compression      string        `koanf:"compression"`
+	FetchBytes       int32         `koanf:"fetch-partition-bytes"`
 	SASLMechanism    string        `koanf:"sasl-mechanism"`
 	SASLUser         string        `koanf:"sasl-user"`
 	SASLPassword     string        `koanf:"sasl-password"`
@@ -169,6 +170,7 @@ func addConnFlags(fs *pflag.FlagSet) {
 	fs.String("client-id", "activa", "Kafka client id")
 	fs.String("kafka-version", "3.6.0", "Kafka protocol version spoken by the goka processors")
 	fs.String("compression", "none", "compression of produced batches: none, gzip, snappy, lz4 or zstd")
+	fs.Int32("fetch-partition-bytes", kafka.DefaultFetchPartitionBytes, "most a processor fetches of one partition per request; more delays loopback hops under load")
 	fs.String("sasl-mechanism", "", "SASL mechanism: PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512")
 	fs.String("sasl-user", "", "SASL user")
 	fs.String("sasl-password", "", "SASL password")
@@ -221,11 +223,12 @@ func load(fs *pflag.FlagSet) (Settings, error) {
 // Kafka returns the Kafka connection settings.
 func (s Settings) Kafka() *kafka.Config {
 	return &kafka.Config{
-		Brokers:     s.Brokers,
-		ClientID:    s.ClientID,
-		Version:     s.KafkaVersion,
-		Compression: s.Compression,
-		SASL:        kafka.SASL{Mechanism: s.SASLMechanism, User: s.SASLUser, Password: s.SASLPassword},
+		Brokers:             s.Brokers,
+		ClientID:            s.ClientID,
+		Version:             s.KafkaVersion,
+		Compression:         s.Compression,
+		FetchPartitionBytes: s.FetchBytes,
+		SASL:                kafka.SASL{Mechanism: s.SASLMechanism, User: s.SASLUser, Password: s.SASLPassword},
 		TLS: kafka.TLS{
 			Enabled: s.TLS, CAFile: s.TLSCAFile, CertFile: s.TLSCertFile, KeyFile: s.TLSKeyFile,
 			ServerName: s.TLSServerName, InsecureSkipVerify: s.TLSInsecure,

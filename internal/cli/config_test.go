@@ -25,7 +25,7 @@ func flags() *pflag.FlagSet {
 func TestSettingsPrecedence(t *testing.T) {
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "activa.yaml")
-	yaml := "brokers: [yaml-a:9092, yaml-b:9092]\nregistry: http://yaml:8081\nprefix: yaml.\nsasl-mechanism: PLAIN\nsasl-user: y\nmax-skew: 2m\n"
+	yaml := "brokers: [yaml-a:9092, yaml-b:9092]\nregistry: http://yaml:8081\nprefix: yaml.\nsasl-mechanism: PLAIN\nsasl-user: y\nmax-skew: 2m\nfetch-partition-bytes: 32768\n"
 	if err := os.WriteFile(cfg, []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -49,7 +49,7 @@ func TestSettingsPrecedence(t *testing.T) {
 	if s.Prefix != "flag." {
 		t.Errorf("prefix %q, want the flag's", s.Prefix)
 	}
-	if s.SASLMechanism != "PLAIN" || s.MaxSkew != 2*time.Minute {
+	if s.SASLMechanism != "PLAIN" || s.MaxSkew != 2*time.Minute || s.Kafka().FetchPartitionBytes != 32768 {
 		t.Errorf("YAML values lost: %+v", s)
 	}
 	if s.Replication != 1 || s.ClientID != "activa" {

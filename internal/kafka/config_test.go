@@ -31,3 +31,15 @@ func TestCompression(t *testing.T) {
 		t.Fatalf("unknown compression accepted or unnamed: %v", err)
 	}
 }
+
+func TestFetchPartitionBytes(t *testing.T) {
+	c := &kafka.Config{Brokers: []string{"127.0.0.1:9092"}}
+	c.Defaults()
+	if c.FetchPartitionBytes != kafka.DefaultFetchPartitionBytes {
+		t.Errorf("default fetch size %d, want %d", c.FetchPartitionBytes, kafka.DefaultFetchPartitionBytes)
+	}
+	c.FetchPartitionBytes = -1
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "fetch-partition-bytes -1") {
+		t.Fatalf("negative fetch size accepted or unnamed: %v", err)
+	}
+}

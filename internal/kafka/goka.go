@@ -30,6 +30,9 @@ func parseVersion(v string) (sarama.KafkaVersion, error) {
 //     cannot duplicate or reorder a record within a partition;
 //   - new consumer groups start from the oldest offset, so input produced
 //     before a processor's first start is not skipped;
+//   - 1 MiB fetches per partition, for recovering tables and views (a
+//     processor's consumer group fetches Config.FetchPartitionBytes, see
+//     [Config.GokaOptions]);
 //   - the configured compression and larger batches with a short flush
 //     interval;
 //   - a read deadline that outlasts a consumer group rebalance;
@@ -122,20 +125,24 @@ func (s *scramClient) Step(challenge string) (string, error) { return s.conv.Ste
 func (s *scramClient) Done() bool { return s.conv.Done() }
 
 // GokaOptions returns the processor options that bind goka to this cluster:
-// the production sarama configuration for producer and consumers, a topic
-// manager that refuses mismatching topics, and the FNV hasher.
+// the production sarama configuration for producer and consumers, with
+// fetches of Config.FetchPartitionBytes per partition for the consumer
+// group, a topic manager that refuses mismatching topics, and the FNV
+// hasher.
 func (c *Config) GokaOptions() ([]goka.ProcessorOption, error) {
 	cfg, err := c.Sarama()
 	if err != nil {
 		return nil, err
 	}
+	group := own(cfg)
+	group.Consumer.Fetch.Default = c.FetchPartitionBytes
 	tm := TopicManagerConfig()
 	return []goka.ProcessorOption{
 		goka.WithProducerBuilder(func(brokers []string, clientID string, hasher func() hash.Hash32) (goka.Producer, error) {
 			return goka.ProducerBuilderWithConfig(own(cfg))(brokers, clientID, hasher)
 		}),
-		goka.WithConsumerGroupBuilder(func(brokers []string, group, clientID string) (sarama.ConsumerGroup, error) {
-			return goka.ConsumerGroupBuilderWithConfig(own(cfg))(brokers, group, clientID)
+		goka.WithConsumerGroupBuilder(func(brokers []string, name, clientID string) (sarama.ConsumerGroup, error) {
+			return goka.ConsumerGroupBuilderWithConfig(own(group))(brokers, name, clientID)
 		}),
 		goka.WithConsumerSaramaBuilder(func(brokers []string, clientID string) (sarama.Consumer, error) {
 			return goka.SaramaConsumerBuilderWithConfig(own(cfg))(brokers, clientID)

@@ -31,3 +31,7 @@ func TestEnsureTopicsRefusesDrift(t *testing.T) {
 func TestGokaProcessorWithProductionOptions(t *testing.T) {
 	kafkatest.GokaProcessor(t, startBroker(t), "")
 }
+
+func TestALoopbackHopWaitsBehindLittleBacklog(t *testing.T) {
+	kafkatest.LoopbackHop(t, startBroker(t), "")
+}
