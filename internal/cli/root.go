@@ -51,7 +51,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	pf.String("log-format", "text", "log format: text or json")
 	root.AddCommand(
 		a.demoCmd(), a.brokerCmd(), a.runCmd(), a.genCmd(), a.replayCmd(),
-		a.tailCmd(), a.topologyCmd(), a.lookupCmd(), a.segmentsCmd(),
+		a.tailCmd(), a.topologyCmd(), a.lookupCmd(), a.segmentsCmd(), a.forecastsCmd(),
 	)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
