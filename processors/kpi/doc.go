@@ -1,0 +1,23 @@
+// Package kpi holds the alert rules of forecast-versus-actual KPI alerting:
+// the decisions, for one series, of when an alert opens, when it resolves
+// and how severe it is. They are pure functions of the series' closed
+// buckets, its forecast and its plan, and of a small state kept per series
+// and rule, so that there is at most one open alert per series and rule.
+//
+// Two rules:
+//
+//   - interval: the actual leaves the forecast's prediction interval for
+//     Consecutive buckets in a row (default 3). It resolves once the actual
+//     is back inside for ResolveAfter buckets in a row (default 2).
+//   - projection: the projected total of the plan's period, the actual so
+//     far plus the forecast of the buckets left (a forecast frozen at the
+//     start of the period, so that a shortfall is not learned away), falls
+//     short of the plan by more than Shortfall (default 10%) while at least
+//     MinRemaining of the period is left (default 25%), early enough to act.
+//     It resolves once the gap is back within half the threshold for
+//     ResolveAfter buckets in a row, or when the period ends.
+//
+// Severity grows with the size of the gap: for the projection rule the
+// shortfall against the plan in multiples of Shortfall, for the interval
+// rule the distance outside the interval in multiples of its half width.
+package kpi
