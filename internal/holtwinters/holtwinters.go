@@ -14,9 +14,9 @@
 // σ²(1 + Σ_{j=1}^{h−1} ψ_j²), ψ_j = α(1 + jβ) + [j mod period = 0]γ(1 − α),
 // σ² being the variance of the one-step errors.
 //
-// An hourly series with a daily and a weekly cycle is one model of period
-// 168 once two weeks of history exist, and one of period 24 before: the
-// weekly season holds the daily one.
+// For an hourly series with a daily and a weekly cycle, fit period 24
+// until two weeks of history exist and period 168 from then on: the weekly
+// season holds the daily one.
 package holtwinters
 
 import (
