@@ -30,6 +30,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/activa-dev/activa/processors/kpi"
 	"github.com/activa-dev/activa/schemas"
 )
 
@@ -38,8 +39,8 @@ const Source = "plan"
 
 // KPIs, Dimensions and the column names of a plan.
 var (
-	KPIs       = []string{"revenue", "orders", "conversion"}
-	Dimensions = []string{"store", "channel", "category", "total"}
+	KPIs       = []string{kpi.Revenue, kpi.Orders, kpi.Conversion}
+	Dimensions = []string{kpi.Store, kpi.Channel, kpi.Category, kpi.Total}
 	required   = []string{"kpi", "dimension", "value", "period_start", "period_end", "expected"}
 	optional   = []string{"lower", "upper"}
 )
@@ -185,7 +186,7 @@ func parseRow(row []string, cols map[string]int, width int) (schemas.KpiForecast
 	if !slices.Contains(Dimensions, f.Dimension) {
 		return f, fmt.Errorf("dimension %q, want one of %s", cell("dimension"), strings.Join(Dimensions, ", "))
 	}
-	if (f.Dimension == "total") != (f.Value == "") {
+	if (f.Dimension == kpi.Total) != (f.Value == "") {
 		return f, fmt.Errorf("dimension %s with value %q: total takes no value, the others need one", f.Dimension, f.Value)
 	}
 	var err error
@@ -232,9 +233,9 @@ func parseTime(s string) (time.Time, error) {
 	return time.Time{}, fmt.Errorf("%q is neither an RFC 3339 time nor a date (YYYY-MM-DD)", s)
 }
 
-// parseAmount reads a finite, non-negative amount of kpi, a ratio of at
-// most 1 for conversion.
-func parseAmount(name, s, kpi string) (float64, error) {
+// parseAmount reads a finite, non-negative amount of kpiName, a ratio of
+// at most 1 for conversion.
+func parseAmount(name, s, kpiName string) (float64, error) {
 	v, err := strconv.ParseFloat(s, 64)
 	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
 		return 0, fmt.Errorf("%s %q is not a number", name, s)
@@ -242,7 +243,7 @@ func parseAmount(name, s, kpi string) (float64, error) {
 	if v < 0 {
 		return 0, fmt.Errorf("%s %s is negative", name, s)
 	}
-	if kpi == "conversion" && v > 1 {
+	if kpiName == kpi.Conversion && v > 1 {
 		return 0, fmt.Errorf("%s %s is not a conversion ratio (0 to 1)", name, s)
 	}
 	return v, nil
