@@ -19,8 +19,9 @@ import (
 // broker: a generated population is replayed into events.raw first, then
 // the processor starts and the time until it has caught up (its input and
 // loopback fully committed) is measured. ACTIVA_BENCH_PROFILES and
-// ACTIVA_BENCH_DAYS size the population (default 100,000 persons, 1 day).
-// It reports events/s and the local state per person.
+// ACTIVA_BENCH_DAYS size the population (default 100,000 persons, 1 day),
+// ACTIVA_BENCH_PARTITIONS the topics (default the catalog's 8). It
+// reports events/s and the local state per person.
 func BenchmarkIdentity(b *testing.B) { benchmarkStages(b, []string{"identity"}) }
 
 // BenchmarkPipeline is BenchmarkIdentity for every processor of the
@@ -38,7 +39,7 @@ func benchmarkStages(b *testing.B, names []string) {
 	b.StopTimer()
 	for range b.N {
 		path, _ := populationB(b, profiles, days)
-		p := startPipelineB(b)
+		p := startPipelineWith(b, int32(envInt("ACTIVA_BENCH_PARTITIONS", int(topology.DefaultCatalog().Partitions))))
 		p.names = names
 		groups := groupsOf(p, names)
 		st := p.replayOnly(path)
