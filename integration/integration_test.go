@@ -85,6 +85,16 @@ func TestIntegrationForeignClients(t *testing.T) {
 	out := activa(t, append([]string{"replay", in, "--hash-key", "0123456789abcdef", "--no-progress"}, conn...)...)
 	t.Log(strings.TrimSpace(out))
 
+	plan := filepath.Join(dir, "plan.csv")
+	if err := os.WriteFile(plan, []byte("kpi,dimension,value,period_start,period_end,expected,lower,upper\n"+
+		"revenue,store,S-01,2026-11-02,2026-11-03,12500,11000,14000\norders,total,,2026-11-02,2026-11-09,5800,,\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out = activa(t, append([]string{"forecasts", "load", plan}, conn...)...)
+	if !strings.Contains(out, "loaded 2 forecasts") {
+		t.Fatalf("forecasts load: %q", out)
+	}
+
 	out = activa(t, append([]string{"tail", p + "events.raw", "--from-beginning", "--max", "3"}, conn...)...)
 	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
 		var rec struct {
@@ -129,7 +139,7 @@ func TestIntegrationForeignClients(t *testing.T) {
 		t.Fatal("ACTIVA_PYTHON is not set: run the suite with make test-kafka")
 	}
 	script := filepath.Join("python", "check_avro.py")
-	for _, c := range []struct{ topic, field string }{{"events.raw", "ids.cookie"}, {"deadletter", "reason"}} {
+	for _, c := range []struct{ topic, field string }{{"events.raw", "ids.cookie"}, {"deadletter", "reason"}, {"kpi.forecasts", "expected"}} {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		cmd := exec.CommandContext(ctx, py, script, "--brokers", b, "--registry", reg, "--topic", p+c.topic, "--expect-field", c.field, "--min", "1")
 		var stdout, stderr bytes.Buffer
