@@ -100,13 +100,7 @@ func GokaProcessor(t testing.TB, cfg *kafka.Config, prefix string) {
 	}
 	opts = append(opts, harness.Options()...)
 	opts = append(opts, goka.WithStorageBuilder(storage.MemoryBuilder()))
-	proc, err := goka.NewProcessor(cfg.Brokers, g, opts...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pctx, stop := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- proc.Run(pctx) }()
+	stop, done := runProcessor(ctx, t, cfg.Brokers, g, opts)
 
 	// Wait until the group has committed all its input (goka's Processor.Get
 	// is not safe while partitions are being assigned, so progress is read
@@ -187,4 +181,18 @@ func GokaProcessor(t testing.TB, cfg *kafka.Config, prefix string) {
 	if reasons[deadletter.UnknownSchema] != bad/2 || reasons[deadletter.Undecodable] != bad/2 {
 		t.Fatalf("dead letters by reason %v, want %d of each", reasons, bad/2)
 	}
+}
+
+// runProcessor starts a goka processor of g with opts; it runs until stop
+// is called, and done then receives what its Run returned.
+func runProcessor(ctx context.Context, t testing.TB, brokers []string, g *goka.GroupGraph, opts []goka.ProcessorOption) (stop context.CancelFunc, done <-chan error) {
+	t.Helper()
+	proc, err := goka.NewProcessor(brokers, g, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pctx, stop := context.WithCancel(ctx)
+	ran := make(chan error, 1)
+	go func() { ran <- proc.Run(pctx) }()
+	return stop, ran
 }

@@ -103,13 +103,7 @@ func hopWaits(t testing.TB, cfg *kafka.Config, prefix string) []int {
 	if err != nil {
 		t.Fatal(err)
 	}
-	proc, err := goka.NewProcessor(cfg.Brokers, g, opts...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pctx, stop := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- proc.Run(pctx) }()
+	stop, done := runProcessor(ctx, t, cfg.Brokers, g, opts)
 	select {
 	case err := <-done:
 		t.Fatalf("processor stopped: %v", err)
