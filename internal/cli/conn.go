@@ -79,6 +79,20 @@ func (a *app) query(cmd *cobra.Command) (*conn, *topology.Codecs, error) {
 	return c, codecs, nil
 }
 
+// dialSetup connects a command that writes (run, replay, demo, forecasts):
+// a connection, every catalog topic created or verified, and the codecs.
+func dialSetup(ctx context.Context, s Settings, log *slog.Logger) (*conn, *topology.Codecs, error) {
+	c, err := dial(ctx, s, log)
+	if err != nil {
+		return nil, nil, err
+	}
+	codecs, err := c.setup(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	return c, codecs, nil
+}
+
 // setup creates or verifies every catalog topic and registers every schema.
 func (c *conn) setup(ctx context.Context) (*topology.Codecs, error) {
 	cl, err := c.kc.NewClient()

@@ -112,11 +112,7 @@ func (a *app) demo(ctx context.Context, o demoOpts) error {
 	// The demo's input ends with the replay: sessions close a few seconds
 	// after it instead of the production default of ten minutes.
 	s.SessionIdleTimeout, s.SweepEvery = demoIdle, 500*time.Millisecond
-	c, err := dial(ctx, s, a.log)
-	if err != nil {
-		return err
-	}
-	codecs, err := c.setup(ctx)
+	c, codecs, err := dialSetup(ctx, s, a.log)
 	if err != nil {
 		return err
 	}

@@ -40,11 +40,7 @@ func (a *app) forecastsCmd() *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("%s: %w", args[0], err)
 			}
-			c, err := dial(cmd.Context(), s, a.log)
-			if err != nil {
-				return err
-			}
-			codecs, err := c.setup(cmd.Context())
+			c, codecs, err := dialSetup(cmd.Context(), s, a.log)
 			if err != nil {
 				return err
 			}

@@ -44,11 +44,7 @@ func (a *app) replayCmd() *cobra.Command {
 			if len(s.HashKey) < 16 {
 				return errors.New("replay: --hash-key (or ACTIVA_HASH_KEY) of at least 16 bytes is required to hash raw e-mail and phone")
 			}
-			c, err := dial(cmd.Context(), s, a.log)
-			if err != nil {
-				return err
-			}
-			codecs, err := c.setup(cmd.Context())
+			c, codecs, err := dialSetup(cmd.Context(), s, a.log)
 			if err != nil {
 				return err
 			}

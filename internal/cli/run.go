@@ -44,11 +44,7 @@ func (a *app) runCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			c, err := dial(cmd.Context(), s, a.log)
-			if err != nil {
-				return err
-			}
-			codecs, err := c.setup(cmd.Context())
+			c, codecs, err := dialSetup(cmd.Context(), s, a.log)
 			if err != nil {
 				return err
 			}
