@@ -187,6 +187,12 @@ type KpiActual struct {
 	Actual      float64   `avro:"actual" json:"actual"`
 	Count       int64     `avro:"count" json:"count"`
 	UpdatedTS   time.Time `avro:"updated_ts" json:"updated_ts"`
+	// HasForecast tells whether Expected, Lower and Upper hold the
+	// built-in model's forecast of the bucket.
+	HasForecast bool    `avro:"has_forecast" json:"has_forecast"`
+	Expected    float64 `avro:"expected" json:"expected"`
+	Lower       float64 `avro:"lower" json:"lower"`
+	Upper       float64 `avro:"upper" json:"upper"`
 }
 
 // KpiForecast is the activa.KpiForecast record: a plan or a model forecast of

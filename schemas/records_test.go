@@ -83,6 +83,24 @@ var recordCases = map[string]recordCase{
 		Fired: []string{"t-1"}, Recent: []string{"e-1", "e-2"}, MergedInto: "p-9",
 		DevicePurchases: []DevicePurchase{{TS: ms(1_793_613_900_000), Device: "d-1"}}, CartOf: "p-8", PurchaseFrom: "p-7",
 	}),
+	KpiStateRecord: caseOf(KpiState{
+		Recent: []KpiSeen{{ID: "e-1", Source: "r3", Offset: 17}}, KPI: "revenue", Dimension: "store", Value: "S-01",
+		ClosedUntil: ms(1_793_613_600_000), Open: []KpiBucket{{Start: ms(1_793_613_600_000), Sum: 59.8, Count: 2}},
+		Offsets: map[string]int64{"r3": 17}, History: []float64{12.5, 0, 40},
+		Model:    KpiModel{Period: 24, Alpha: 0.2, Beta: 0.01, Gamma: 0.3, Level: 4.5, Trend: 0.01, Season: []float64{-1, 1}, Steps: 72, Errors: 48, ErrMean: 0.1, ErrM2: 12, Fitted: 72, Since: 3},
+		Noise:    []KpiNoise{{N: 40, Mean: 0.01, M2: 9.5}},
+		Interval: KpiRuleState{Open: true, OpenedAt: ms(1_793_606_400_000), Abnormal: 3, Normal: 1},
+		Plans: []KpiPeriod{{
+			Start: ms(1_793_577_600_000), End: ms(1_793_664_000_000), Expected: 5400, Lower: 5000, Upper: 5800, HasBounds: true,
+			Frozen: []float64{80, 120}, FrozenVar: []float64{40, 60}, FrozenFrom: ms(1_793_577_600_000), Actual: 900,
+			ElapsedForecast: 1000, ElapsedActual: 900, ElapsedVar: 500, Rule: KpiRuleState{Open: true, OpenedAt: ms(1_793_606_400_000), Abnormal: 1, Normal: 2},
+		}},
+		Sources: map[string]int64{"0": 1_793_613_000_000}, Members: []string{"orders|total|"}, Watermark: ms(1_793_613_000_000),
+	}),
+	KpiMessageRecord: caseOf(KpiMessage{
+		Kind: "add", Source: "r3", Offset: 17, EventID: "e-1", TS: ms(1_793_613_600_000), Amount: 19.9, Idle: true,
+		Series: "orders|total|", Plan: fullKpiForecast(),
+	}),
 	FeatureStateRecord: caseOf(FeatureState{
 		FirstSeen: ms(1_793_000_000_000), LastSeen: ms(1_793_613_600_000), Events: 40, LastOrderTS: ms(1_793_600_000_000),
 		Orders: 3, OnlineMicros: 119_800_000, OfflineMicros: 5_500_000, Days: []DayBucket{{Day: 20758, Orders: 2, Micros: 119_800_000}},
@@ -209,6 +227,7 @@ func fullKpiActual() KpiActual {
 		KPI: "revenue", Dimension: "store", Value: "S12",
 		BucketStart: ms(1_793_613_600_000), BucketEnd: ms(1_793_617_200_000),
 		Actual: 1234.5, Count: 17, UpdatedTS: ms(1_793_617_300_000),
+		HasForecast: true, Expected: 1300, Lower: 1100, Upper: 1500,
 	}
 }
 

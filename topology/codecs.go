@@ -59,6 +59,10 @@ func register(ctx context.Context, reg schemas.Registrar, subject, record string
 		return schemas.Register[schemas.SegmentPoints](ctx, reg, subject, record)
 	case schemas.SegmentStateRecord:
 		return schemas.Register[schemas.SegmentState](ctx, reg, subject, record)
+	case schemas.KpiStateRecord:
+		return schemas.Register[schemas.KpiState](ctx, reg, subject, record)
+	case schemas.KpiMessageRecord:
+		return schemas.Register[schemas.KpiMessage](ctx, reg, subject, record)
 	case schemas.SessionStateRecord:
 		return schemas.Register[schemas.SessionState](ctx, reg, subject, record)
 	default:

@@ -44,11 +44,15 @@ type Rules struct {
 	// MinRemaining is the share of the period that must be left for a
 	// projection alert to open. Default 0.25.
 	MinRemaining float64
+	// Confidence is how many standard deviations below the frozen forecast
+	// the period's actual so far must be before the projection scales the
+	// forecast of the buckets left by the pace so far. Default 3.
+	Confidence float64
 }
 
 // DefaultRules are the rules' defaults.
 func DefaultRules() Rules {
-	return Rules{Consecutive: 3, ResolveAfter: 2, Shortfall: 0.10, MinRemaining: 0.25}
+	return Rules{Consecutive: 3, ResolveAfter: 2, Shortfall: 0.10, MinRemaining: 0.25, Confidence: 3}
 }
 
 // Validate reports the first threshold out of range.
@@ -62,6 +66,8 @@ func (r Rules) Validate() error {
 		return fmt.Errorf("kpi: shortfall %v is not between 0 and 1", r.Shortfall)
 	case !(r.MinRemaining >= 0 && r.MinRemaining < 1):
 		return fmt.Errorf("kpi: minimum remaining share %v is not from 0 to below 1", r.MinRemaining)
+	case !(r.Confidence >= 0) || math.IsInf(r.Confidence, 0):
+		return fmt.Errorf("kpi: confidence %v is not a finite number of standard deviations", r.Confidence)
 	}
 	return nil
 }
@@ -142,12 +148,31 @@ type Progress struct {
 	// Rest is the forecast, frozen at the start of the period, of the
 	// buckets left.
 	Rest float64
+	// Elapsed is the frozen forecast of the closed buckets, ElapsedActual
+	// their actual and ElapsedVar the variance of that actual under the
+	// forecast. All zero when the pace is unknown.
+	Elapsed, ElapsedActual, ElapsedVar float64
+}
+
+// Pace is the share of the frozen forecast the period is making, as low as
+// the evidence allows: the elapsed actual plus Confidence standard
+// deviations, over the elapsed forecast, at most 1. A period on its
+// forecast keeps a pace of 1, so noise does not lower a projection; a
+// period clearly behind lowers it by no more than it is surely behind.
+func (r Rules) Pace(p Progress) float64 {
+	if !(p.Elapsed > 0) {
+		return 1
+	}
+	hi := (p.ElapsedActual + r.Confidence*math.Sqrt(max(p.ElapsedVar, 0))) / p.Elapsed
+	return min(max(hi, 0), 1)
 }
 
 // Projection applies the projection rule after a closed bucket of series
-// and returns the alert to publish, or nil.
+// and returns the alert to publish, or nil. The projected total is the
+// actual so far plus the frozen forecast of the buckets left at the
+// period's [Rules.Pace].
 func (r Rules) Projection(st *State, series Series, p Progress) *schemas.KpiAlert {
-	projection := p.Actual + p.Rest
+	projection := p.Actual + p.Rest*r.Pace(p)
 	short := 0.0
 	if p.Plan > 0 {
 		short = (p.Plan - projection) / p.Plan
