@@ -41,6 +41,8 @@ const (
 	ModelTable      = "segments-model-table"
 	TriggersTable   = "triggers-table"
 	TriggersLoop    = "triggers-loop"
+	KpiTable        = "kpi-table"
+	KpiLoop         = "kpi-loop"
 )
 
 // Writers that are not goka processors.
@@ -93,6 +95,8 @@ func Topics() []Topic {
 		{SegmentModel, "activa.SegmentModel", "model name", Compact, 0, "segments-model", "published clustering model with centroids"},
 		{KpiActuals, "activa.KpiActual", "kpi|dimension|value|bucket start", Compact, 0, "kpi", "hourly actuals per KPI series"},
 		{KpiForecasts, "activa.KpiForecast", "kpi|dimension|value|period start", Compact, 0, WriterPlan, "plan values from finance or BI"},
+		{KpiTable, "activa.KpiState", "profile id, series kpi|dimension|value, or clock:<n>", Compact, 0, "kpi", "open buckets, history, model, plans and alert rules of every series; latest purchases of every profile; event-time clock of every partition"},
+		{KpiLoop, "activa.KpiMessage", "series kpi|dimension|value, or clock:<n>", Delete, kafka.LoopRetention, "kpi", "contributions and plans on their way to their series, watermarks to the clocks, ticks to the series"},
 		{KpiAlerts, "activa.KpiAlert", "kpi|dimension|value|rule", Delete, 30 * 24 * time.Hour, "kpi", "forecast-versus-actual alerts and resolves"},
 		{Triggers, "activa.Trigger", "profile id", Delete, week, "triggers", "abandonment and churn-risk triggers"},
 		{TriggersTable, "activa.TriggerState", "profile id", Compact, 0, "triggers", "carts and forms waiting for event time to decide a trigger"},

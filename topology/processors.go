@@ -10,6 +10,7 @@ import (
 
 	"github.com/activa-dev/activa/internal/deadletter"
 	"github.com/activa-dev/activa/internal/harness"
+	"github.com/activa-dev/activa/processors/kpi"
 	"github.com/activa-dev/activa/processors/segments"
 	"github.com/activa-dev/activa/processors/sessions"
 	"github.com/activa-dev/activa/processors/triggers"
@@ -127,6 +128,10 @@ func Processors() []Processor {
 			Sweep: segments.SweepVisitor, SweepEvery: 5 * time.Minute,
 		},
 		{Name: "segments-model", Doc: "updates the online clustering model with batches of profiles' points and publishes it", Define: defineSegmentsModel},
+		{
+			Name: "kpi", Doc: "sums purchases into hourly KPI series, forecasts them and alerts when they leave the forecast or fall short of the plan", Define: defineKpi,
+			Sweep: kpi.SweepVisitor, SweepEvery: 30 * time.Second,
+		},
 	}
 }
 

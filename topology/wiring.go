@@ -7,6 +7,7 @@ import (
 
 	"github.com/activa-dev/activa/processors/features"
 	"github.com/activa-dev/activa/processors/identity"
+	"github.com/activa-dev/activa/processors/kpi"
 	"github.com/activa-dev/activa/processors/segments"
 	"github.com/activa-dev/activa/processors/sessions"
 	"github.com/activa-dev/activa/processors/triggers"
@@ -242,6 +243,46 @@ func defineSegmentsModel(env Env) (*goka.GroupGraph, error) {
 		}
 	}
 	return segments.DefineModel(cfg)
+}
+
+// defineKpi binds the kpi processor to the catalog.
+func defineKpi(env Env) (*goka.GroupGraph, error) {
+	cat, c := env.Catalog, env.Codecs
+	h, err := env.Harness("kpi")
+	if err != nil {
+		return nil, err
+	}
+	cfg := kpi.DefaultConfig()
+	cfg.Group = goka.Group(cat.Name("kpi"))
+	cfg.Topics = kpi.Topics{
+		Input:   goka.Stream(cat.Name(EventsResolved)),
+		Plans:   goka.Stream(cat.Name(KpiForecasts)),
+		Actuals: goka.Stream(cat.Name(KpiActuals)),
+		Alerts:  goka.Stream(cat.Name(KpiAlerts)),
+	}
+	cfg.Harness = h
+	cfg.Partitions = int(cat.Partitions)
+	if env.Registerer != nil {
+		cfg.Metrics = kpi.NewMetrics(env.Registerer)
+	}
+	t := env.Tuning
+	override(
+		setting{&cfg.Lateness, t.SessionLateness},
+		setting{&cfg.IdleTimeout, t.SessionIdleTimeout},
+	)
+	var errs [6]error
+	cfg.Codecs.Resolved, errs[0] = Typed[schemas.ResolvedEvent](c, EventsResolved)
+	cfg.Codecs.Plan, errs[1] = Typed[schemas.KpiForecast](c, KpiForecasts)
+	cfg.Codecs.Actual, errs[2] = Typed[schemas.KpiActual](c, KpiActuals)
+	cfg.Codecs.Alert, errs[3] = Typed[schemas.KpiAlert](c, KpiAlerts)
+	cfg.Codecs.State, errs[4] = Typed[schemas.KpiState](c, KpiTable)
+	cfg.Codecs.Message, errs[5] = Typed[schemas.KpiMessage](c, KpiLoop)
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return kpi.Define(cfg)
 }
 
 // setting is a processor default and the tuning that may replace it.

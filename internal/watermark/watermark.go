@@ -104,3 +104,12 @@ func (t *Tracker) Idle(part int32, now time.Time) bool {
 	at, ok := t.arrived[part]
 	return ok && now.Sub(at) >= t.idle
 }
+
+// Heard reports whether input partition part has received anything (an
+// event, or something passed to Arrived).
+func (t *Tracker) Heard(part int32) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	_, ok := t.arrived[part]
+	return ok
+}

@@ -13,9 +13,10 @@
 //     is back inside for ResolveAfter buckets in a row (default 2).
 //   - projection: the projected total of the plan's period, the actual so
 //     far plus the forecast of the buckets left (a forecast frozen at the
-//     start of the period, so that a shortfall is not learned away) at the
-//     pace the period is making when it is surely behind (the elapsed actual
-//     plus Confidence standard deviations, over the elapsed forecast), falls
+//     start of the period, so that a shortfall is not learned away, gives
+//     the period's shape and the plan its size) at the pace of the elapsed
+//     buckets, surely behind (by more than Confidence standard deviations of
+//     their noise), falls
 //     short of the plan by more than Shortfall (default 10%) while at least
 //     MinRemaining of the period is left (default 25%), early enough to act.
 //     It resolves once the gap is back within half the threshold for

@@ -60,9 +60,13 @@ func fromModel(h *holtwinters.Model, fitted, since int64) schemas.KpiModel {
 	}
 }
 
-// prediction is a forecast of a bucket on the series' own scale.
+// prediction is a forecast of a bucket on the series' own scale; Var is
+// its variance. Level and Noise are the bucket's mean and variance were
+// the forecast's level the truth: the one-step noise at that level,
+// without the forecast's own uncertainty, which grows with the horizon.
 type prediction struct {
 	Mean, Lower, Upper, Var float64
+	Level, Noise            float64
 }
 
 // bands are the upper edges of the bands of forecast level (on the
@@ -96,15 +100,30 @@ func (f Forecasting) predict(st *schemas.KpiState, m *holtwinters.Model, h int) 
 	}
 	mu := max(p.Mean, 0)
 	v := m.Variance(h)
-	if b := band(mu); b < len(st.Noise) && st.Noise[b].N >= minNoise {
-		if v1 := m.Variance(1); v1 > 0 {
-			v *= st.Noise[b].M2 / float64(st.Noise[b].N-1) / v1
-		}
+	if v1 := m.Variance(1); v1 > 0 {
+		v *= bandVar(st, m, mu) / v1
 	}
 	half := math.Sqrt2 * math.Erfinv(f.Level) * math.Sqrt(v)
 	sq := func(x float64) float64 { return max(x, 0) * max(x, 0) }
-	return prediction{Mean: mu*mu + v, Lower: sq(p.Mean - half), Upper: sq(p.Mean + half), Var: 4*mu*mu*v + 2*v*v}, nil
+	noise := bandVar(st, m, mu)
+	return prediction{
+		Mean: mu*mu + v, Lower: sq(p.Mean - half), Upper: sq(p.Mean + half), Var: squaredVar(mu, v),
+		Level: mu*mu + noise, Noise: squaredVar(mu, noise),
+	}, nil
 }
+
+// bandVar is the variance of one-step errors of forecasts of root mean mu:
+// that of mu's band once it has enough errors, else the model's.
+func bandVar(st *schemas.KpiState, m *holtwinters.Model, mu float64) float64 {
+	if b := band(mu); b < len(st.Noise) && st.Noise[b].N >= minNoise {
+		return st.Noise[b].M2 / float64(st.Noise[b].N-1)
+	}
+	return m.Variance(1)
+}
+
+// squaredVar is the variance of the square of a normal variable of mean mu
+// and variance v.
+func squaredVar(mu, v float64) float64 { return 4*mu*mu*v + 2*v*v }
 
 // noise folds the one-step error e of a forecast of root mean pred into
 // its band.

@@ -44,9 +44,9 @@ type Rules struct {
 	// MinRemaining is the share of the period that must be left for a
 	// projection alert to open. Default 0.25.
 	MinRemaining float64
-	// Confidence is how many standard deviations below the frozen forecast
-	// the period's actual so far must be before the projection scales the
-	// forecast of the buckets left by the pace so far. Default 3.
+	// Confidence is how many standard deviations of their noise the
+	// elapsed buckets of a period must be behind their plan before the
+	// projection rule believes their pace (see [Rules.Project]). Default 3.
 	Confidence float64
 }
 
@@ -145,37 +145,44 @@ type Progress struct {
 	Plan float64
 	// Actual is the total of the closed buckets so far.
 	Actual float64
-	// Rest is the forecast, frozen at the start of the period, of the
-	// buckets left.
+	// Rest is the plan for the buckets left, phased by the forecast frozen
+	// at the start of the period.
 	Rest float64
-	// Elapsed is the frozen forecast of the closed buckets, ElapsedActual
-	// their actual and ElapsedVar the variance of that actual under the
-	// forecast. All zero when the pace is unknown.
+	// Elapsed is the plan, phased likewise, for the closed buckets since
+	// the forecast was frozen, ElapsedActual their actual and ElapsedVar
+	// the variance of that actual (the buckets' noise) were the plan met.
+	// All zero while nothing is known of the period's pace.
 	Elapsed, ElapsedActual, ElapsedVar float64
 }
 
-// Pace is the share of the frozen forecast the period is making, as low as
-// the evidence allows: the elapsed actual plus Confidence standard
-// deviations, over the elapsed forecast, at most 1. A period on its
-// forecast keeps a pace of 1, so noise does not lower a projection; a
-// period clearly behind lowers it by no more than it is surely behind.
-func (r Rules) Pace(p Progress) float64 {
+// Project returns the projected total of the period: the actual so far
+// plus the plan for the buckets left at the pace of the elapsed buckets
+// (their actual over their plan). Sure tells whether the elapsed buckets
+// are behind their plan by more than Confidence standard deviations of
+// their noise: a projection below the plan that is not sure is noise.
+// Without elapsed buckets (Elapsed 0) the projection is the actual plus
+// the rest, and sure: nothing is known of the noise to doubt it with.
+func (r Rules) Project(p Progress) (projection float64, sure bool) {
 	if !(p.Elapsed > 0) {
-		return 1
+		return p.Actual + p.Rest, true
 	}
-	hi := (p.ElapsedActual + r.Confidence*math.Sqrt(max(p.ElapsedVar, 0))) / p.Elapsed
-	return min(max(hi, 0), 1)
+	projection = p.Actual + p.Rest*p.ElapsedActual/p.Elapsed
+	sure = p.Elapsed-p.ElapsedActual > r.Confidence*math.Sqrt(max(p.ElapsedVar, 0))
+	return projection, sure
 }
 
 // Projection applies the projection rule after a closed bucket of series
-// and returns the alert to publish, or nil. The projected total is the
-// actual so far plus the frozen forecast of the buckets left at the
-// period's [Rules.Pace].
+// and returns the alert to publish, or nil. A bucket breaks the rule when
+// the projection of [Rules.Project] is surely behind and short of the plan
+// by more than the threshold.
 func (r Rules) Projection(st *State, series Series, p Progress) *schemas.KpiAlert {
-	projection := p.Actual + p.Rest*r.Pace(p)
-	short := 0.0
+	projection, sure := r.Project(p)
+	gap, short := 0.0, 0.0
 	if p.Plan > 0 {
-		short = (p.Plan - projection) / p.Plan
+		gap = (p.Plan - projection) / p.Plan
+	}
+	if sure {
+		short = gap
 	}
 	left := p.End.Sub(p.Now)
 	share := float64(left) / float64(p.End.Sub(p.Start))
@@ -196,7 +203,7 @@ func (r Rules) Projection(st *State, series Series, p Progress) *schemas.KpiAler
 	alert := func(state string) *schemas.KpiAlert {
 		a := r.alert(st, series, RuleProjection, state, p.Now)
 		a.Actual, a.Projection, a.Plan = p.Actual, projection, p.Plan
-		a.GapPct = 100 * short
+		a.GapPct = 100 * gap
 		a.PeriodStart, a.PeriodEnd, a.BucketStart = p.Start, p.End, p.Bucket
 		a.TimeLeftMS = max(left, 0).Milliseconds()
 		a.Severity = r.projectionSeverity(short, share)
@@ -207,12 +214,12 @@ func (r Rules) Projection(st *State, series Series, p Progress) *schemas.KpiAler
 		st.Open, st.OpenedAt = true, p.Now
 		a := alert(Open)
 		a.Message = fmt.Sprintf("%s: projected %.4g for the period to %s, %.1f%% short of the plan of %.4g, with %.0f%% of the period left",
-			series.Key(), projection, p.End.UTC().Format(time.RFC3339), 100*short, p.Plan, 100*share)
+			series.Key(), projection, p.End.UTC().Format(time.RFC3339), 100*gap, p.Plan, 100*share)
 		return a
 	case st.Open && ended:
 		a := alert(Resolved)
 		a.Message = fmt.Sprintf("%s: the period ended at %.4g against the plan of %.4g (%+.1f%%)",
-			series.Key(), p.Actual, p.Plan, -100*short)
+			series.Key(), p.Actual, p.Plan, -100*gap)
 		*st = State{}
 		return a
 	case ended:

@@ -198,7 +198,7 @@ func (b *Book) plan(p *schemas.KpiPeriod, start time.Time, y float64) {
 			if err != nil {
 				break
 			}
-			p.Frozen, p.FrozenVar = append(p.Frozen, f.Mean), append(p.FrozenVar, f.Var)
+			p.Frozen, p.FrozenVar = append(p.Frozen, f.Level), append(p.FrozenVar, f.Noise)
 		}
 		p.FrozenFrom = start
 	}

@@ -1,0 +1,203 @@
+package kpi_test
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/lovoo/goka"
+	"github.com/lovoo/goka/tester"
+
+	"github.com/activa-dev/activa/internal/harness/harnesstest"
+	"github.com/activa-dev/activa/processors/kpi"
+	"github.com/activa-dev/activa/schemas"
+	"github.com/activa-dev/activa/schemas/schematest"
+)
+
+type rig struct {
+	t       *testing.T
+	tt      *tester.Tester
+	proc    *goka.Processor
+	codecs  kpi.Codecs
+	actuals *tester.QueueTracker
+	alerts  *tester.QueueTracker
+	dlq     *tester.QueueTracker
+	clock   *harnesstest.Clock
+	base    time.Time
+	seq     int
+}
+
+func newRig(t *testing.T) *rig {
+	t.Helper()
+	rc := schematest.Registry(t)
+	c := kpi.Codecs{
+		Resolved: schematest.Register[schemas.ResolvedEvent](t, rc, "resolved-value", schemas.ResolvedEventRecord),
+		Plan:     schematest.Register[schemas.KpiForecast](t, rc, "plans-value", schemas.KpiForecastRecord),
+		Actual:   schematest.Register[schemas.KpiActual](t, rc, "actuals-value", schemas.KpiActualRecord),
+		Alert:    schematest.Register[schemas.KpiAlert](t, rc, "alerts-value", schemas.KpiAlertRecord),
+		State:    schematest.Register[schemas.KpiState](t, rc, "kpi-table-value", schemas.KpiStateRecord),
+		Message:  schematest.Register[schemas.KpiMessage](t, rc, "kpi-loop-value", schemas.KpiMessageRecord),
+	}
+	clk := harnesstest.NewClock(time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC))
+	cfg := kpi.DefaultConfig()
+	cfg.Group = "kpi"
+	cfg.Topics = kpi.Topics{Input: "resolved", Plans: "plans", Actuals: "actuals", Alerts: "alerts"}
+	cfg.Codecs = c
+	cfg.Partitions = 1
+	cfg.Harness = harnesstest.Harness(t, rc, "kpi")
+	cfg.Metrics = kpi.NewMetrics(nil)
+	cfg.Now = clk.Now
+	g, err := kpi.Define(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tt, proc := harnesstest.Start(t, g)
+	return &rig{
+		t: t, tt: tt, proc: proc, codecs: c, clock: clk,
+		actuals: tt.NewQueueTracker("actuals"), alerts: tt.NewQueueTracker("alerts"), dlq: tt.NewQueueTracker(harnesstest.Deadletter),
+		base: time.Date(2026, 11, 2, 8, 0, 0, 0, time.UTC),
+	}
+}
+
+// buy consumes a web purchase of profile at base+at and returns its id.
+func (r *rig) buy(profile string, at time.Duration, value float64) string {
+	r.t.Helper()
+	r.seq++
+	id := fmt.Sprintf("e-%04d", r.seq)
+	r.send(profile, schemas.Event{EventID: id, TS: r.base.Add(at), Type: "purchase", Channel: "web", Category: "shoes", Value: value})
+	return id
+}
+
+func (r *rig) send(profile string, ev schemas.Event) {
+	r.t.Helper()
+	b, err := r.codecs.Resolved.Encode(&schemas.ResolvedEvent{ProfileID: profile, Event: ev})
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	r.tt.Consume("resolved", profile, b)
+}
+
+// tick moves event time on with another profile's page view.
+func (r *rig) tick(at time.Duration) {
+	r.seq++
+	r.send("p-clock", schemas.Event{EventID: fmt.Sprintf("e-%04d", r.seq), TS: r.base.Add(at), Type: "page_view", Channel: "web"})
+}
+
+// closed returns the actuals published since the last call, by key.
+func (r *rig) closed() map[string]*schemas.KpiActual {
+	out := map[string]*schemas.KpiActual{}
+	for {
+		k, v, ok := r.actuals.Next()
+		if !ok {
+			return out
+		}
+		if _, dup := out[k]; dup {
+			r.t.Fatalf("bucket %s published twice", k)
+		}
+		out[k] = v.(*schemas.KpiActual)
+	}
+}
+
+func TestBucketsCloseWhenTheWatermarkPassesThemAndAPurchaseCountsOnce(t *testing.T) {
+	r := newRig(t)
+	id := r.buy("p-1", 10*time.Minute, 20)
+	r.buy("p-2", 50*time.Minute, 5.5)
+	// The same purchase resolved again (identity emitting it twice after
+	// a crash) at another offset.
+	r.send("p-1", schemas.Event{EventID: id, TS: r.base.Add(10 * time.Minute), Type: "purchase", Channel: "web", Category: "shoes", Value: 20})
+	r.tick(64 * time.Minute) // watermark 08:59: nothing closes
+	if got := r.closed(); len(got) != 0 {
+		t.Fatalf("closed before the watermark passed the bucket: %v", got)
+	}
+	r.tick(2*time.Hour + 6*time.Minute) // watermark 10:01: 08:00 and 09:00 close
+	got := r.closed()
+	for _, c := range []struct {
+		key    string
+		actual float64
+		count  int64
+	}{
+		{"revenue|total||2026-11-02T08:00:00Z", 25.5, 2},
+		{"orders|total||2026-11-02T08:00:00Z", 2, 2},
+		{"revenue|channel|web|2026-11-02T08:00:00Z", 25.5, 2},
+		{"orders|category|shoes|2026-11-02T08:00:00Z", 2, 2},
+		{"revenue|total||2026-11-02T09:00:00Z", 0, 0},
+		{"orders|category|shoes|2026-11-02T09:00:00Z", 0, 0},
+	} {
+		a := got[c.key]
+		if a == nil || a.Actual != c.actual || a.Count != c.count {
+			t.Errorf("%s: got %+v, want actual %v over %d", c.key, a, c.actual, c.count)
+		}
+	}
+	if len(got) != 12 { // revenue and orders of total, web and shoes, for two hours
+		t.Errorf("%d buckets closed, want 12: %v", len(got), got)
+	}
+	if dl := harnesstest.DeadLetters(r.dlq); len(dl) != 0 {
+		t.Fatalf("dead letters: %+v", dl)
+	}
+
+	// A purchase for a closed bucket is too late: dead-lettered, counted
+	// nowhere.
+	late := r.buy("p-3", 30*time.Minute, 7)
+	dl := harnesstest.DeadLetters(r.dlq)
+	if len(dl) != 6 {
+		t.Fatalf("%d dead letters for a late purchase in 6 series, want 6: %+v", len(dl), dl)
+	}
+	for _, d := range dl {
+		if d.Reason != "too_late" || d.EventID != late || d.Stage != "kpi" {
+			t.Errorf("dead letter %+v, want too_late for %s", d, late)
+		}
+	}
+	r.tick(3*time.Hour + 6*time.Minute)
+	if a := r.closed()["revenue|total||2026-11-02T10:00:00Z"]; a == nil || a.Actual != 0 {
+		t.Errorf("10:00 bucket %+v, want an empty one", a)
+	}
+}
+
+func TestEveryOpenBucketClosesOnceTheInputIsIdle(t *testing.T) {
+	r := newRig(t)
+	r.buy("p-1", 10*time.Minute, 20)
+	r.tick(5 * time.Hour) // watermark 12:55: 08:00 to 11:00 close
+	r.buy("p-2", 5*time.Hour+10*time.Minute, 3)
+	before := r.closed()
+	if a := before["revenue|total||2026-11-02T08:00:00Z"]; a == nil || a.Actual != 20 {
+		t.Fatalf("08:00 bucket %+v", a)
+	}
+	if a := before["revenue|total||2026-11-02T13:00:00Z"]; a != nil {
+		t.Fatalf("the 13:00 bucket closed with the watermark at 12:55: %+v", a)
+	}
+	r.proc.VisitAll(t.Context(), kpi.SweepVisitor, nil)
+	r.tt.Catchup()
+	if got := r.closed(); len(got) != 0 {
+		t.Fatalf("closed before the idle timeout: %v", got)
+	}
+	r.clock.Advance(kpi.DefaultConfig().IdleTimeout)
+	r.proc.VisitAll(t.Context(), kpi.SweepVisitor, nil)
+	r.tt.Catchup() // the loopback messages the visit sent
+	got := r.closed()
+	if a := got["revenue|total||2026-11-02T13:00:00Z"]; a == nil || a.Actual != 3 {
+		t.Fatalf("13:00 bucket %+v after the idle timeout, want 3", a)
+	}
+	if len(got) != 6 {
+		t.Errorf("%d buckets closed when idle, want the 6 series' 13:00 bucket: %v", len(got), got)
+	}
+}
+
+func TestAPlanOfAnUnknownKPIOrAnUnalignedPeriodIsDeadLettered(t *testing.T) {
+	r := newRig(t)
+	day := time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)
+	for i, f := range []schemas.KpiForecast{
+		{KPI: "margin", Dimension: kpi.Total, PeriodStart: day, PeriodEnd: day.Add(24 * time.Hour), Expected: 10},
+		{KPI: kpi.Revenue, Dimension: kpi.Store, Value: "S-01", PeriodStart: day.Add(time.Minute), PeriodEnd: day.Add(24 * time.Hour), Expected: 10},
+		{KPI: kpi.Revenue, Dimension: kpi.Total, Value: "x", PeriodStart: day, PeriodEnd: day.Add(24 * time.Hour), Expected: 10},
+		{KPI: kpi.Orders, Dimension: kpi.Total, PeriodStart: day, PeriodEnd: day, Expected: 10},
+	} {
+		b, err := r.codecs.Plan.Encode(&f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.tt.Consume("plans", fmt.Sprint("plan-", i), b)
+	}
+	if dl := harnesstest.DeadLetters(r.dlq); len(dl) != 4 {
+		t.Fatalf("%d dead letters for 4 bad plans: %+v", len(dl), dl)
+	}
+}
