@@ -242,7 +242,7 @@ func (p *proc) onClock(ctx goka.Context, msg *schemas.KpiMessage) {
 	}
 	at := msg.TS.UnixMilli()
 	if msg.Idle {
-		at = forever.UnixMilli()
+		at = foreverMS
 	}
 	st.Sources[msg.Source] = at
 	low := int64(math.MaxInt64)

@@ -12,9 +12,10 @@ import (
 // BucketSize is the length of a bucket of every series.
 const BucketSize = time.Hour
 
-// forever is the watermark of an input that holds no one back: an idle
-// one, or all of them once nothing arrives any more.
-var forever = time.UnixMilli(1 << 50).UTC()
+// foreverMS is the watermark, in epoch milliseconds, of an input that
+// holds no one back: an idle one, or all of them once nothing arrives any
+// more.
+const foreverMS = 1 << 50
 
 // ParseSeries reads a series key kpi|dimension|value.
 func ParseSeries(key string) (Series, error) {
@@ -106,7 +107,7 @@ func (b *Book) Plan(f *schemas.KpiForecast) {
 }
 
 // Advance closes every bucket that ends at or before the watermark wm, in
-// order, empty ones included. At [forever] it closes the buckets up to the
+// order, empty ones included. At foreverMS it closes the buckets up to the
 // last one open and no further.
 func (b *Book) Advance(wm time.Time) error {
 	st := b.St
@@ -114,7 +115,7 @@ func (b *Book) Advance(wm time.Time) error {
 		st.Watermark = wm
 	}
 	limit := wm
-	if !wm.Before(forever) {
+	if wm.UnixMilli() >= foreverMS {
 		if len(st.Open) == 0 {
 			return nil
 		}
