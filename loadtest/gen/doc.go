@@ -46,8 +46,8 @@
 // # Planted faults
 //
 // [Config.Shortfalls] KPI shortfalls each suppress a share of the purchases
-// of one store, channel or category for 24 to 72 hours (recorded in
-// [Shortfall]); [Config.MalformedShare] of the lines are malformed copies of
+// of one store, channel or category for 24 to 72 hours from an hour of the
+// morning trade (recorded in [Shortfall]); [Config.MalformedShare] of the lines are malformed copies of
 // the line before them (recorded in [Malformed] with their line numbers); a
 // few known customers send an erasure_request and are never seen again
 // (recorded in [Erasure]).

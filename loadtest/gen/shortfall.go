@@ -29,9 +29,14 @@ var (
 
 // planShortfalls places cfg.Shortfalls windows in the second half of the
 // period (from day 1 on when the period allows), one per equal slot so that
-// no two windows overlap. Each lasts 24 to 72 hours when the slot is long
-// enough, else the whole slot at most, and removes 30% to 50% of the
-// matching purchases.
+// no two windows overlap. A window opens at a whole hour of the morning
+// trade (9:00 to 12:00 UTC, when online traffic has picked up and stores
+// open, Monday to Saturday for a store's series) so that the day it opens on can still
+// miss its plan: a drop that begins as trade does is the one an early
+// warning exists for. It lasts 24 to 72 hours when the slot is long
+// enough, else to the slot's end, and removes 30% to 50% of the matching
+// purchases. A slot with no morning hour to open in (a period of a few
+// days) gets a window anywhere in it.
 func (g *generator) planShortfalls() {
 	n := g.cfg.Shortfalls
 	if n == 0 {
@@ -65,21 +70,47 @@ func (g *generator) planShortfalls() {
 			}
 		}
 		seen[[2]int{dimIdx, value}] = true
-		dur := r.between(24, 72)
-		if dur > slotH {
-			lo := int64(24)
-			if slotH < lo {
-				lo = (slotH + 1) / 2
-			}
-			dur = r.between(lo, slotH)
-		}
-		startH := first + int64(i)*slotH + r.Int64N(slotH-dur+1)
+		from, to := first+int64(i)*slotH, first+int64(i+1)*slotH
+		stores := dims[dimIdx] == DimensionStore || dims[dimIdx] == DimensionChannel && value == int(chStore)
+		startH, dur := g.window(r, from, to, stores)
 		drop := math.Round((0.30+0.20*r.Float64())*100) / 100
 		g.shortfalls = append(g.shortfalls, shortfall{
 			dim: dims[dimIdx], value: value, drop: drop,
 			start: g.startMs + startH*hourMs, end: g.startMs + (startH+dur)*hourMs,
 		})
 	}
+}
+
+// minMorningWindow is the shortest window, in hours, that opens in the
+// morning trade: the rest of the trading day.
+const minMorningWindow = 8
+
+// window draws the start and the length, in hours from the period's start,
+// of a window in the slot of hours [from, to); stores tells that the
+// series trades in stores only, which close on Sunday.
+func (g *generator) window(r *source, from, to int64, stores bool) (start, dur int64) {
+	var mornings []int64
+	for h := from; h+minMorningWindow <= to; h++ {
+		t := time.UnixMilli(g.startMs + h*hourMs).UTC()
+		if t.Hour() >= 9 && t.Hour() <= 12 && (!stores || t.Weekday() != time.Sunday) {
+			mornings = append(mornings, h)
+		}
+	}
+	if len(mornings) > 0 {
+		start = mornings[r.IntN(len(mornings))]
+		left := to - start
+		return start, r.between(min(24, left), min(72, left))
+	}
+	slotH := to - from
+	dur = r.between(24, 72)
+	if dur > slotH {
+		lo := int64(24)
+		if slotH < lo {
+			lo = (slotH + 1) / 2
+		}
+		dur = r.between(lo, slotH)
+	}
+	return from + r.Int64N(slotH-dur+1), dur
 }
 
 // shortfallOf returns the index of the planted shortfall whose window and
