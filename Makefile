@@ -2,7 +2,8 @@
 #
 #   make build        the activa binary in build/activa
 #   make demo         the demo on the embedded broker and registry
-#   make test         unit and end-to-end tests (in-process kfake and srfake), with -race
+#   make test         unit and end-to-end tests (in-process kfake and srfake), with -race;
+#                     the KPI acceptance replay without
 #   make test-kafka   the integration suite (build tag "integration") against a real Apache Kafka broker
 #   make bench        benchmarks only
 #   make lint         golangci-lint v2 (built into build/bin on first use)
@@ -39,8 +40,11 @@ build:
 demo:
 	$(GO) run ./cmd/activa demo
 
+# The KPI acceptance replay (100,000 persons, 28 days) skips itself under -race, which
+# slows it tenfold, and runs in a second pass without it.
 test:
 	$(GO) test -race -count=1 ./...
+	$(GO) test -count=1 -run '^TestShortfallsAreCaughtEarlyAndCleanSeriesStayQuiet$$' ./processors/kpi
 
 # Starts a fresh broker, runs the integration tests against it and stops the broker
 # whatever happens (the EXIT trap, set only once this recipe's broker is up, so a

@@ -14,11 +14,15 @@
 //   - projection: the projected total of the plan's period, the actual so
 //     far plus the forecast of the buckets left (a forecast frozen at the
 //     start of the period, so that a shortfall is not learned away, gives
-//     the period's shape and the plan its size) at the pace of the elapsed
-//     buckets, surely behind (by more than Confidence standard deviations of
-//     their noise), falls
-//     short of the plan by more than Shortfall (default 10%) while at least
-//     MinRemaining of the period is left (default 25%), early enough to act.
+//     the period's shape and the plan its size) at the pace of the recent
+//     buckets (the run of closed buckets furthest behind their plan, in
+//     standard deviations of their noise: those since a shortfall began),
+//     falls short of the plan by more than Shortfall (default 10%) while at
+//     least MinRemaining of the period is left (default 25%), early enough
+//     to act. The shortfall must hold beyond the noise: the recent buckets
+//     are behind their plan by more than Confidence standard deviations of
+//     their noise (default 2.5), and even at a pace that much better the
+//     period misses by more than Shortfall.
 //     It resolves once the gap is back within half the threshold for
 //     ResolveAfter buckets in a row, or when the period ends.
 //

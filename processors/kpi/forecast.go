@@ -21,11 +21,20 @@ type Forecasting struct {
 	Refit int
 	// Level is the coverage of the prediction intervals. Default 0.95.
 	Level float64
+	// AlertAfter is how many closed buckets of history a series needs
+	// before either alert rule applies to it. Default two weekly seasons:
+	// a series fitted with its daily season only does not know its week
+	// yet (a store's closed Sunday would leave every interval, and a plan
+	// phased by such a forecast would put Saturday's trade where Sunday has
+	// none). The model forecasts, and kpi.actuals carries its intervals,
+	// from two daily seasons on; lower it to two daily seasons for series
+	// with no weekly pattern to wait for.
+	AlertAfter int
 }
 
 // DefaultForecasting returns the forecast's defaults.
 func DefaultForecasting() Forecasting {
-	return Forecasting{Daily: 24, Weekly: 168, Refit: 24, Level: 0.95}
+	return Forecasting{Daily: 24, Weekly: 168, Refit: 24, Level: 0.95, AlertAfter: 2 * 168}
 }
 
 // Validate reports settings out of range.
@@ -33,6 +42,10 @@ func (f Forecasting) Validate() error {
 	if f.Daily < 2 || f.Weekly < f.Daily || f.Refit < 1 || !(f.Level > 0 && f.Level < 1) {
 		return fmt.Errorf("kpi: forecast seasons %d and %d, refit every %d, level %v: want 2 ≤ daily ≤ weekly, refit ≥ 1 and a level between 0 and 1",
 			f.Daily, f.Weekly, f.Refit, f.Level)
+	}
+	if f.AlertAfter < 2*f.Daily || f.AlertAfter > f.keep() {
+		return fmt.Errorf("kpi: interval alerts after %d buckets of history: want %d (two daily seasons) to %d (two weekly ones)",
+			f.AlertAfter, 2*f.Daily, f.keep())
 	}
 	return nil
 }
@@ -70,12 +83,20 @@ type prediction struct {
 }
 
 // bands are the upper edges of the bands of forecast level (on the
-// series' scale) whose one-step errors are kept apart in KpiState.Noise.
-var bands = [...]float64{0.25, 1, 4, 16}
+// series' scale) whose one-step errors are kept apart in KpiState.Noise:
+// the errors of a quiet night, of an average hour and of the busiest
+// evening differ even on the root scale (a model's error grows with the
+// level), and one variance for all would make every interval wrong.
+var bands = [...]float64{0.25, 1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144}
 
 // minNoise is how many errors a band needs before its own variance is
 // used; until then the model's pooled variance is.
 const minNoise = 20
+
+// noiseMemory is how many errors of a band weigh in its mean and variance:
+// past it, each new error takes a 1/noiseMemory share, so that the errors
+// of earlier models (one without the weekly season) fade.
+const noiseMemory = 120
 
 func band(root float64) int {
 	mu := root * root
@@ -88,37 +109,41 @@ func band(root float64) int {
 }
 
 // predict forecasts the bucket h steps ahead of m, the model of st. On
-// the root scale the forecast is normal with mean μ and variance σ²: the
-// model's own variance h steps ahead, scaled to the variance of the
-// one-step errors in μ's band once it has enough of them. Squared, its
-// mean is μ² + σ², its variance 4μ²σ² + 2σ⁴, and the interval's ends
-// square (an end below 0 becomes 0).
+// the root scale the forecast is normal with mean μ, the model's forecast
+// plus the mean one-step error of its band (errors of one band can lean
+// one way: the model's forecast of a closed store's night is a little
+// above its nothing, always), and variance σ²: the model's own variance h
+// steps ahead, scaled to the variance of the one-step errors in the band
+// once it has enough of them. Squared, its mean is μ² + σ², its variance
+// 4μ²σ² + 2σ⁴, and the interval's ends square (an end below 0 becomes 0).
 func (f Forecasting) predict(st *schemas.KpiState, m *holtwinters.Model, h int) (prediction, error) {
 	p, err := m.Predict(h, f.Level)
 	if err != nil {
 		return prediction{}, err
 	}
-	mu := max(p.Mean, 0)
+	lean, noise := bandErr(st, m, max(p.Mean, 0))
+	mu := max(p.Mean+lean, 0)
 	v := m.Variance(h)
 	if v1 := m.Variance(1); v1 > 0 {
-		v *= bandVar(st, m, mu) / v1
+		v *= noise / v1
 	}
 	half := math.Sqrt2 * math.Erfinv(f.Level) * math.Sqrt(v)
 	sq := func(x float64) float64 { return max(x, 0) * max(x, 0) }
-	noise := bandVar(st, m, mu)
 	return prediction{
-		Mean: mu*mu + v, Lower: sq(p.Mean - half), Upper: sq(p.Mean + half), Var: squaredVar(mu, v),
+		Mean: mu*mu + v, Lower: sq(mu - half), Upper: sq(mu + half), Var: squaredVar(mu, v),
 		Level: mu*mu + noise, Noise: squaredVar(mu, noise),
 	}, nil
 }
 
-// bandVar is the variance of one-step errors of forecasts of root mean mu:
-// that of mu's band once it has enough errors, else the model's.
-func bandVar(st *schemas.KpiState, m *holtwinters.Model, mu float64) float64 {
+// bandErr returns the mean and the variance of one-step errors of
+// forecasts of root mean mu: those of mu's band once it has enough errors,
+// else none and the model's variance.
+func bandErr(st *schemas.KpiState, m *holtwinters.Model, mu float64) (mean, variance float64) {
 	if b := band(mu); b < len(st.Noise) && st.Noise[b].N >= minNoise {
-		return st.Noise[b].M2 / float64(st.Noise[b].N-1)
+		n := st.Noise[b]
+		return n.Mean, n.M2 / float64(n.N-1)
 	}
-	return m.Variance(1)
+	return 0, m.Variance(1)
 }
 
 // squaredVar is the variance of the square of a normal variable of mean mu
@@ -133,10 +158,20 @@ func noise(st *schemas.KpiState, pred, e float64) {
 		st.Noise = append(st.Noise, schemas.KpiNoise{})
 	}
 	n := &st.Noise[b]
-	n.N++
+	if n.N < noiseMemory {
+		n.N++
+		d := e - n.Mean
+		n.Mean += d / float64(n.N)
+		n.M2 += d * (e - n.Mean)
+		return
+	}
+	// Past noiseMemory errors, an exponentially weighted mean and variance
+	// with that weight on the newest: older models' errors fade.
+	w := 1 / float64(noiseMemory)
 	d := e - n.Mean
-	n.Mean += d / float64(n.N)
-	n.M2 += d * (e - n.Mean)
+	n.Mean += w * d
+	v := (1 - w) * (n.M2/float64(n.N-1) + w*d*d)
+	n.M2 = v * float64(n.N-1)
 }
 
 // observe folds the actual y of the next bucket into the series' model and
@@ -170,6 +205,7 @@ func (f Forecasting) observe(st *schemas.KpiState, y float64) error {
 	if err != nil {
 		return fmt.Errorf("kpi: fitting %s|%s|%s on %d buckets: %w", st.KPI, st.Dimension, st.Value, n, err)
 	}
+
 	st.Model = fromModel(h, int64(n), 0)
 	return nil
 }

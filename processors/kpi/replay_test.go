@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"math"
 	"slices"
 	"testing"
 	"time"
@@ -156,4 +157,45 @@ func replay(t *testing.T, events []*schemas.Event, plans []*schemas.KpiForecast,
 	advance(end)
 	slices.SortStableFunc(out.alerts, func(a, b *schemas.KpiAlert) int { return a.TS.Compare(b.TS) })
 	return out
+}
+
+// anomalies returns, for each series, the planted shortfalls that cost it
+// at least share of its value in their window: those whose suppressed
+// purchases (in base, the run without shortfalls, and not in events: the
+// runs number their events apart, so a purchase is known by its time and
+// value) counted for it.
+func anomalies(base, events []*schemas.Event, truth *gen.Truth, share float64) map[kpi.Series][]gen.Shortfall {
+	kept := map[purchaseKey]bool{}
+	for _, ev := range events {
+		kept[keyOf(ev)] = true
+	}
+	out := map[kpi.Series][]gen.Shortfall{}
+	for _, sf := range truth.Shortfalls {
+		all, lost := map[kpi.Series]float64{}, map[kpi.Series]float64{}
+		for _, ev := range base {
+			if ev.TS.Before(sf.Start) || !ev.TS.Before(sf.End) {
+				continue
+			}
+			for _, c := range kpi.Purchase(ev) {
+				all[c.Series] += c.Amount
+				if !kept[keyOf(ev)] {
+					lost[c.Series] += c.Amount
+				}
+			}
+		}
+		for s, l := range lost {
+			if l >= share*all[s] {
+				out[s] = append(out[s], sf)
+			}
+		}
+	}
+	return out
+}
+
+// purchaseKey tells a purchase apart from the others of a run and finds
+// it in another run of the same population: its time and value in cents.
+type purchaseKey [2]int64
+
+func keyOf(ev *schemas.Event) purchaseKey {
+	return purchaseKey{ev.TS.UnixMilli(), int64(math.Round(ev.Value * 100))}
 }

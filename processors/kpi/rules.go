@@ -45,14 +45,15 @@ type Rules struct {
 	// projection alert to open. Default 0.25.
 	MinRemaining float64
 	// Confidence is how many standard deviations of their noise the
-	// elapsed buckets of a period must be behind their plan before the
-	// projection rule believes their pace (see [Rules.Project]). Default 3.
+	// elapsed buckets of a period must be behind their plan, and the period
+	// short at a pace that much better, before the projection rule believes
+	// the period short (see [Rules.Project]). Default 2.5.
 	Confidence float64
 }
 
 // DefaultRules are the rules' defaults.
 func DefaultRules() Rules {
-	return Rules{Consecutive: 3, ResolveAfter: 2, Shortfall: 0.10, MinRemaining: 0.25, Confidence: 3}
+	return Rules{Consecutive: 3, ResolveAfter: 2, Shortfall: 0.10, MinRemaining: 0.25, Confidence: 2.5}
 }
 
 // Validate reports the first threshold out of range.
@@ -157,24 +158,29 @@ type Progress struct {
 
 // Project returns the projected total of the period: the actual so far
 // plus the plan for the buckets left at the pace of the elapsed buckets
-// (their actual over their plan). Sure tells whether the elapsed buckets
-// are behind their plan by more than Confidence standard deviations of
-// their noise: a projection below the plan that is not sure is noise.
-// Without elapsed buckets (Elapsed 0) the projection is the actual plus
-// the rest, and sure: nothing is known of the noise to doubt it with.
+// (their actual over their plan). Sure tells whether the period is short
+// beyond its noise: the elapsed buckets are behind their plan by more than
+// Confidence standard deviations of their noise, and even at a pace that
+// much better the period would fall short of the plan by more than the
+// threshold. Without elapsed buckets (Elapsed 0) the projection is the
+// actual plus the rest, and sure: nothing is known of the pace to doubt
+// it with.
 func (r Rules) Project(p Progress) (projection float64, sure bool) {
 	if !(p.Elapsed > 0) {
 		return p.Actual + p.Rest, true
 	}
+	sd := r.Confidence * math.Sqrt(max(p.ElapsedVar, 0))
 	projection = p.Actual + p.Rest*p.ElapsedActual/p.Elapsed
-	sure = p.Elapsed-p.ElapsedActual > r.Confidence*math.Sqrt(max(p.ElapsedVar, 0))
+	optimistic := p.Actual + p.Rest*(p.ElapsedActual+sd)/p.Elapsed
+	sure = p.Elapsed-p.ElapsedActual > sd && optimistic < (1-r.Shortfall)*p.Plan
 	return projection, sure
 }
 
 // Projection applies the projection rule after a closed bucket of series
 // and returns the alert to publish, or nil. A bucket breaks the rule when
-// the projection of [Rules.Project] is surely behind and short of the plan
-// by more than the threshold.
+// the projection of [Rules.Project] falls short of the plan by more than
+// the threshold, surely: a shortfall that a series' noise could hide is
+// not taken for one.
 func (r Rules) Projection(st *State, series Series, p Progress) *schemas.KpiAlert {
 	projection, sure := r.Project(p)
 	gap, short := 0.0, 0.0

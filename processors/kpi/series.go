@@ -2,6 +2,7 @@ package kpi
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -157,11 +158,13 @@ func (b *Book) close(start time.Time, y float64, count int64) error {
 		m := toModel(&st.Model)
 		if p, err := b.Forecast.predict(st, m, 1); err == nil {
 			actual.HasForecast, actual.Expected, actual.Lower, actual.Upper = true, p.Mean, p.Lower, p.Upper
-			rs := stateOf(st.Interval)
-			if a := b.Rules.Interval(&rs, series, Bucket{Start: start, End: end, Actual: y, Expected: p.Mean, Lower: p.Lower, Upper: p.Upper}); a != nil {
-				b.Alert(a)
+			if len(st.History) >= b.Forecast.AlertAfter {
+				rs := stateOf(st.Interval)
+				if a := b.Rules.Interval(&rs, series, Bucket{Start: start, End: end, Actual: y, Expected: p.Mean, Lower: p.Lower, Upper: p.Upper}); a != nil {
+					b.Alert(a)
+				}
+				st.Interval = rs.stored()
 			}
-			st.Interval = rs.stored()
 		}
 	}
 	b.Actual(actual)
@@ -205,6 +208,7 @@ func (b *Book) plan(p *schemas.KpiPeriod, start time.Time, y float64) {
 	}
 	p.Actual += y
 	var rest, k float64
+	var run pace
 	if len(p.Frozen) > 0 {
 		i := int(start.Sub(p.FrozenFrom) / BucketSize)
 		if i < len(p.Frozen) {
@@ -224,18 +228,68 @@ func (b *Book) plan(p *schemas.KpiPeriod, start time.Time, y float64) {
 		if all > 0 {
 			k = max(p.Expected-(p.Actual-p.ElapsedActual), 0) / all
 		}
+		run = pace{k * p.ElapsedForecast, p.ElapsedActual, k * p.ElapsedVar}
+		if i < len(p.Frozen) {
+			run = b.behind(p, i, y, k)
+		}
 	} else if end.Before(p.End) {
 		return // nothing to project the buckets left with yet
+	}
+	if len(st.History) < b.Forecast.AlertAfter {
+		return // the frozen forecast may not know the week the plan is phased over
 	}
 	rs := stateOf(p.Rule)
 	a := b.Rules.Projection(&rs, b.series(), Progress{
 		Start: p.Start, End: p.End, Bucket: start, Now: end, Plan: p.Expected, Actual: p.Actual, Rest: k * rest,
-		Elapsed: k * p.ElapsedForecast, ElapsedActual: p.ElapsedActual, ElapsedVar: k * p.ElapsedVar,
+		Elapsed: run.forecast, ElapsedActual: run.actual, ElapsedVar: run.variance,
 	})
 	p.Rule = rs.stored()
 	if a != nil {
 		b.Alert(a)
 	}
+}
+
+// pace is a run of a period's frozen buckets: the sums of their plans (the
+// frozen forecasts scaled to the plan), actuals and noise variances.
+type pace struct {
+	forecast, actual, variance float64
+}
+
+// behind returns the run of the period's frozen buckets that ends with the
+// bucket at index last, of actual y, and whose actual falls furthest
+// behind its plan (the frozen forecast times k) in standard deviations of
+// its noise: the
+// buckets since a shortfall began, when one has. Runs start no earlier
+// than the history reaches; with no run behind it is every bucket since
+// the forecast was frozen. The earlier buckets' actuals are the last of
+// the history, which does not hold y yet.
+func (b *Book) behind(p *schemas.KpiPeriod, last int, y, k float64) pace {
+	h := b.St.History
+	whole := pace{k * p.ElapsedForecast, p.ElapsedActual, k * p.ElapsedVar}
+	best, bestZ := whole, z(whole)
+	var run pace
+	for j := last; j >= 0 && last-j <= len(h); j-- {
+		a := y
+		if j < last {
+			a = h[len(h)-(last-j)]
+		}
+		run.forecast += k * p.Frozen[j]
+		run.actual += a
+		run.variance += k * p.FrozenVar[j]
+		if z := z(run); z > bestZ {
+			best, bestZ = run, z
+		}
+	}
+	return best
+}
+
+// z is how many standard deviations of its noise the actual of run falls
+// behind its plan.
+func z(run pace) float64 {
+	if !(run.variance > 0) {
+		return math.Inf(-1)
+	}
+	return (run.forecast - run.actual) / math.Sqrt(run.variance)
 }
 
 func stateOf(s schemas.KpiRuleState) State {

@@ -8,10 +8,14 @@ import (
 	"github.com/activa-dev/activa/schemas"
 )
 
-// newBook returns the books of orders|total| collecting what they publish.
+// newBook returns the books of orders|total| collecting what they publish,
+// with the rules applying from two days of history on: the series of these
+// tests have a daily pattern and no weekly one.
 func newBook(actuals *[]*schemas.KpiActual, alerts *[]*schemas.KpiAlert) *kpi.Book {
+	f := kpi.DefaultForecasting()
+	f.AlertAfter = 2 * f.Daily
 	return &kpi.Book{
-		St: &schemas.KpiState{KPI: kpi.Orders, Dimension: kpi.Total}, Rules: kpi.DefaultRules(), Forecast: kpi.DefaultForecasting(),
+		St: &schemas.KpiState{KPI: kpi.Orders, Dimension: kpi.Total}, Rules: kpi.DefaultRules(), Forecast: f,
 		Actual: func(a *schemas.KpiActual) { *actuals = append(*actuals, a) },
 		Alert:  func(a *schemas.KpiAlert) { *alerts = append(*alerts, a) },
 	}
@@ -53,6 +57,39 @@ func TestAShortfallAgainstThePlanOpensOneAlertEarlyAndResolvesAtThePeriodsEnd(t 
 	var actuals []*schemas.KpiActual
 	var alerts []*schemas.KpiAlert
 	b := newBook(&actuals, &alerts)
+	start, daily := halvedEighthDay(t, b)
+	var open, resolved []*schemas.KpiAlert
+	for _, a := range alerts {
+		if a.Rule != kpi.RuleProjection {
+			continue
+		}
+		if a.State == kpi.Open {
+			open = append(open, a)
+		} else {
+			resolved = append(resolved, a)
+		}
+	}
+	day8 := start.Add(7 * 24 * time.Hour)
+	if len(open) != 1 || len(resolved) != 1 {
+		t.Fatalf("projection alerts: %d open, %d resolved, want one of each: %+v", len(open), len(resolved), alerts)
+	}
+	o := open[0]
+	if o.TS.Before(day8.Add(10*time.Hour)) || o.TS.After(day8.Add(13*time.Hour)) {
+		t.Errorf("opened at %s, want within 3 buckets of the drop at 10:00 of %s", o.TS, day8.Format(time.DateOnly))
+	}
+	if o.Plan != float64(daily) || o.Projection >= 0.9*o.Plan || o.TimeLeftMS <= 0 || o.AlertID != resolved[0].AlertID {
+		t.Errorf("open alert %+v, resolve %+v", o, resolved[0])
+	}
+	if !resolved[0].TS.Equal(day8.Add(24 * time.Hour)) {
+		t.Errorf("resolved at %s, want the period's end", resolved[0].TS)
+	}
+}
+
+// halvedEighthDay feeds b nine days of a steady daily pattern with a plan
+// each day, the eighth day halved from 10:00, and returns the first day
+// and the plan of each.
+func halvedEighthDay(t *testing.T, b *kpi.Book) (time.Time, int) {
+	t.Helper()
 	start := time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)
 	perHour := func(h int) int { // busy in the day, quiet at night
 		if h%24 >= 8 && h%24 < 22 {
@@ -83,29 +120,24 @@ func TestAShortfallAgainstThePlanOpensOneAlertEarlyAndResolvesAtThePeriodsEnd(t 
 			t.Fatal(err)
 		}
 	}
-	var open, resolved []*schemas.KpiAlert
-	for _, a := range alerts {
-		if a.Rule != kpi.RuleProjection {
-			continue
+	return start, daily
+}
+
+// TestNoRuleAppliesBeforeTheSeriesKnowsItsWeek runs the same days with the
+// default AlertAfter, two weeks: the model forecasts, nothing alerts.
+func TestNoRuleAppliesBeforeTheSeriesKnowsItsWeek(t *testing.T) {
+	var actuals []*schemas.KpiActual
+	var alerts []*schemas.KpiAlert
+	b := newBook(&actuals, &alerts)
+	b.Forecast = kpi.DefaultForecasting()
+	halvedEighthDay(t, b)
+	forecast := 0
+	for _, a := range actuals {
+		if a.HasForecast {
+			forecast++
 		}
-		if a.State == kpi.Open {
-			open = append(open, a)
-		} else {
-			resolved = append(resolved, a)
-		}
 	}
-	day8 := start.Add(7 * 24 * time.Hour)
-	if len(open) != 1 || len(resolved) != 1 {
-		t.Fatalf("projection alerts: %d open, %d resolved, want one of each: %+v", len(open), len(resolved), alerts)
-	}
-	o := open[0]
-	if o.TS.Before(day8.Add(10*time.Hour)) || o.TS.After(day8.Add(13*time.Hour)) {
-		t.Errorf("opened at %s, want within 3 buckets of the drop at 10:00 of %s", o.TS, day8.Format(time.DateOnly))
-	}
-	if o.Plan != float64(daily) || o.Projection >= 0.9*o.Plan || o.TimeLeftMS <= 0 || o.AlertID != resolved[0].AlertID {
-		t.Errorf("open alert %+v, resolve %+v", o, resolved[0])
-	}
-	if !resolved[0].TS.Equal(day8.Add(24 * time.Hour)) {
-		t.Errorf("resolved at %s, want the period's end", resolved[0].TS)
+	if len(alerts) != 0 || forecast < 6*24 {
+		t.Fatalf("%d alerts, %d of %d buckets forecast; want none and every bucket from the third day on", len(alerts), forecast, len(actuals))
 	}
 }
