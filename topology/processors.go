@@ -72,6 +72,11 @@ type Tuning struct {
 	// SegmentSeedPoints is how many points the clustering model buffers
 	// before it seeds.
 	SegmentSeedPoints int
+	// KpiRules replace the kpi alert rules' defaults when not nil.
+	KpiRules *kpi.Rules
+	// KpiAlertAfter is how much history (whole hours) a kpi series needs
+	// before the alert rules apply to it.
+	KpiAlertAfter time.Duration
 }
 
 // Every returns the sweep period of p under t.

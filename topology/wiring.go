@@ -270,6 +270,12 @@ func defineKpi(env Env) (*goka.GroupGraph, error) {
 		setting{&cfg.Lateness, t.SessionLateness},
 		setting{&cfg.IdleTimeout, t.SessionIdleTimeout},
 	)
+	if t.KpiRules != nil {
+		cfg.Rules = *t.KpiRules
+	}
+	if t.KpiAlertAfter > 0 {
+		cfg.Forecast.AlertAfter = int(t.KpiAlertAfter / kpi.BucketSize)
+	}
 	var errs [6]error
 	cfg.Codecs.Resolved, errs[0] = Typed[schemas.ResolvedEvent](c, EventsResolved)
 	cfg.Codecs.Plan, errs[1] = Typed[schemas.KpiForecast](c, KpiForecasts)

@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/activa-dev/activa/internal/kafka"
+	"github.com/activa-dev/activa/processors/kpi"
 	"github.com/activa-dev/activa/processors/segments"
 	"github.com/activa-dev/activa/topology"
 )
@@ -66,6 +67,12 @@ type Settings struct {
 	SegmentSeedPoints  int           `koanf:"segment-seed-points"`
 	SegmentDims        []string      `koanf:"segment-dims"`
 	ChurnStage         string        `koanf:"churn-stage"`
+	KpiConsecutive     int           `koanf:"kpi-consecutive"`
+	KpiResolveAfter    int           `koanf:"kpi-resolve-after"`
+	KpiShortfall       float64       `koanf:"kpi-shortfall"`
+	KpiMinRemaining    float64       `koanf:"kpi-min-remaining"`
+	KpiConfidence      float64       `koanf:"kpi-confidence"`
+	KpiAlertAfter      time.Duration `koanf:"kpi-alert-after"`
 }
 
 // defaultGCPercent is the garbage collector's target for the processors.
@@ -89,6 +96,13 @@ func addProcessorFlags(fs *pflag.FlagSet) {
 	fs.Int("segment-seed-points", 2000, "points (one per profile's closed session or order) the clustering model buffers before it seeds; at least the clusters")
 	fs.String("churn-stage", "at-risk", "lifecycle stage of the segment rules whose entry fires a churn_risk trigger")
 	fs.String("segment-rules", "", "YAML file of the segments' tier ladder and lifecycle stages (replaces the default rules)")
+	r, f := kpi.DefaultRules(), kpi.DefaultForecasting()
+	fs.Int("kpi-consecutive", r.Consecutive, "buckets in a row outside the prediction interval that open a kpi interval alert")
+	fs.Int("kpi-resolve-after", r.ResolveAfter, "buckets in a row back to normal that resolve an open kpi alert")
+	fs.Float64("kpi-shortfall", r.Shortfall, "share of the plan by which a period's projection must fall short to open a kpi projection alert")
+	fs.Float64("kpi-min-remaining", r.MinRemaining, "share of the period that must be left for a kpi projection alert to open")
+	fs.Float64("kpi-confidence", r.Confidence, "standard deviations of their noise the recent buckets must be behind their plan before a kpi projection alert believes them")
+	fs.Duration("kpi-alert-after", time.Duration(f.AlertAfter)*kpi.BucketSize, "history a kpi series needs before its alert rules apply (whole hours; two weeks lets it learn its week)")
 	fs.Int("gc-percent", defaultGCPercent, "garbage collector target while processors run (as GOGC; a GOGC environment variable wins); 0 keeps the runtime's")
 }
 
@@ -121,6 +135,9 @@ func (s Settings) loadTuning() (topology.Tuning, error) {
 			return t, fmt.Errorf("--segment-dims: %w", err)
 		}
 		t.SegmentDims = dims
+	}
+	if err := s.kpiTuning(&t); err != nil {
+		return t, err
 	}
 	if stage := s.ChurnStage; stage != "" {
 		if err := rules.HasStage(stage); err != nil {
@@ -258,4 +275,42 @@ func (s Settings) validateConn() error {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
+}
+
+// kpiTuning sets the kpi alert rules and history of t from the kpi flags;
+// a zero flag keeps its default.
+func (s Settings) kpiTuning(t *topology.Tuning) error {
+	r := kpi.DefaultRules()
+	for _, o := range []struct {
+		set *float64
+		to  float64
+	}{{&r.Shortfall, s.KpiShortfall}, {&r.MinRemaining, s.KpiMinRemaining}, {&r.Confidence, s.KpiConfidence}} {
+		if o.to != 0 {
+			*o.set = o.to
+		}
+	}
+	if s.KpiConsecutive != 0 {
+		r.Consecutive = s.KpiConsecutive
+	}
+	if s.KpiResolveAfter != 0 {
+		r.ResolveAfter = s.KpiResolveAfter
+	}
+	if err := r.Validate(); err != nil {
+		return fmt.Errorf("--kpi-*: %w", err)
+	}
+	if r != kpi.DefaultRules() {
+		t.KpiRules = &r
+	}
+	if d := s.KpiAlertAfter; d != 0 {
+		f := kpi.DefaultForecasting()
+		f.AlertAfter = int(d / kpi.BucketSize)
+		if d%kpi.BucketSize != 0 {
+			return fmt.Errorf("--kpi-alert-after %v is not a whole number of hours", d)
+		}
+		if err := f.Validate(); err != nil {
+			return fmt.Errorf("--kpi-alert-after %v: %w", d, err)
+		}
+		t.KpiAlertAfter = d
+	}
+	return nil
 }

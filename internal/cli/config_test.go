@@ -10,7 +10,9 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/activa-dev/activa/processors/kpi"
 	"github.com/activa-dev/activa/processors/segments"
+	"github.com/activa-dev/activa/topology"
 )
 
 func flags() *pflag.FlagSet {
@@ -205,5 +207,47 @@ func TestSegmentDimsAreReadAtStartUp(t *testing.T) {
 	}
 	if got := dimNames(segments.DefaultDims()); len(got) != len(segments.DefaultDims()) || got[1] != "log1p(monetary_90d)" {
 		t.Errorf("flag default %q", got)
+	}
+}
+
+// TestKpiRulesAreTunedByFlagsAndYAML: the kpi flags, from the command line
+// or a YAML file, reach the tuning; the defaults leave it alone; a value
+// out of range is refused at start-up, naming the flag.
+func TestKpiRulesAreTunedByFlagsAndYAML(t *testing.T) {
+	parse := func(args ...string) (topology.Tuning, error) {
+		t.Helper()
+		fs := flags()
+		addProcessorFlags(fs)
+		if err := fs.Parse(args); err != nil {
+			t.Fatal(err)
+		}
+		s, err := load(fs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s.loadTuning()
+	}
+	tu, err := parse()
+	if err != nil || tu.KpiRules != nil || tu.KpiAlertAfter != 336*time.Hour {
+		t.Errorf("defaults: rules %+v, alert after %v, error %v; want no rules and two weeks", tu.KpiRules, tu.KpiAlertAfter, err)
+	}
+	cfg := filepath.Join(t.TempDir(), "activa.yaml")
+	if err := os.WriteFile(cfg, []byte("kpi-confidence: 3\nkpi-alert-after: 48h\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tu, err = parse("--config", cfg, "--kpi-shortfall", "0.2", "--kpi-consecutive", "4")
+	want := kpi.DefaultRules()
+	want.Shortfall, want.Consecutive, want.Confidence = 0.2, 4, 3
+	if err != nil || tu.KpiRules == nil || *tu.KpiRules != want || tu.KpiAlertAfter != 48*time.Hour {
+		t.Errorf("tuned: rules %+v, alert after %v, error %v; want %+v and 48h", tu.KpiRules, tu.KpiAlertAfter, err, want)
+	}
+	for _, args := range [][]string{
+		{"--kpi-shortfall", "1.5"},
+		{"--kpi-alert-after", "90m"},
+		{"--kpi-alert-after", "24h"},
+	} {
+		if _, err := parse(args...); err == nil || !strings.Contains(err.Error(), "--kpi-") {
+			t.Errorf("%v: error %v, want one naming the flag", args, err)
+		}
 	}
 }
