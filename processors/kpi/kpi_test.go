@@ -2,6 +2,7 @@ package kpi_test
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -27,7 +28,9 @@ type rig struct {
 	seq     int
 }
 
-func newRig(t *testing.T) *rig {
+// newRig starts the processor on the tester with the defaults, changed by
+// each option.
+func newRig(t *testing.T, options ...func(*kpi.Config)) *rig {
 	t.Helper()
 	rc := schematest.Registry(t)
 	c := kpi.Codecs{
@@ -47,6 +50,9 @@ func newRig(t *testing.T) *rig {
 	cfg.Harness = harnesstest.Harness(t, rc, "kpi")
 	cfg.Metrics = kpi.NewMetrics(nil)
 	cfg.Now = clk.Now
+	for _, o := range options {
+		o(&cfg)
+	}
 	g, err := kpi.Define(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -199,5 +205,70 @@ func TestAPlanOfAnUnknownKPIOrAnUnalignedPeriodIsDeadLettered(t *testing.T) {
 	}
 	if dl := harnesstest.DeadLetters(r.dlq); len(dl) != 4 {
 		t.Fatalf("%d dead letters for 4 bad plans: %+v", len(dl), dl)
+	}
+}
+
+// TestFiftySeriesFailingAtOnceRaiseOneAlertEachThroughTheProcessor runs
+// 25 stores for two and a half days, then takes every one of them down
+// for 5 hours and brings it back: each of the 50 series of the stores'
+// revenue and orders opens one interval alert and resolves it once,
+// however many buckets stay outside.
+func TestFiftySeriesFailingAtOnceRaiseOneAlertEachThroughTheProcessor(t *testing.T) {
+	r := newRig(t, func(c *kpi.Config) { c.Forecast.AlertAfter = 2 * c.Forecast.Daily })
+	const stores, down, back, end = 25, 52, 57, 69 // hours from the start
+	for h := range end {
+		for s := range stores {
+			n := 2 + int(uint32(h*2654435761+s*40503)>>7)%3 // 2 to 4 an hour, irregular
+			if h >= down && h < back {
+				n = 0
+			}
+			for i := range n {
+				r.seq++
+				at := time.Duration(h)*time.Hour + time.Duration(s*60+i)*time.Second
+				r.send(fmt.Sprintf("p-%02d", s), schemas.Event{
+					EventID: fmt.Sprintf("e-%06d", r.seq), TS: r.base.Add(at), Type: "store_purchase",
+					Channel: "store", StoreID: fmt.Sprintf("S-%02d", s), Category: "shoes", Value: 10,
+				})
+			}
+		}
+	}
+	r.tick(end*time.Hour + 6*time.Minute)
+	opened, resolved := map[string]int{}, map[string]int{}
+	var first, last time.Time
+	for {
+		_, v, ok := r.alerts.Next()
+		if !ok {
+			break
+		}
+		a := v.(*schemas.KpiAlert)
+		if a.Dimension != kpi.Store {
+			continue
+		}
+		k := kpi.Series{KPI: a.KPI, Dimension: a.Dimension, Value: a.Value}.Key() + "|" + a.Rule
+		switch a.State {
+		case kpi.Open:
+			opened[k]++
+			if first.IsZero() || a.TS.Before(first) {
+				first = a.TS
+			}
+			if a.TS.After(last) {
+				last = a.TS
+			}
+		case kpi.Resolved:
+			resolved[k]++
+		}
+	}
+	if len(opened) != 2*stores || len(resolved) != 2*stores {
+		t.Fatalf("alerts opened on %d store series and resolved on %d, want %d each", len(opened), len(resolved), 2*stores)
+	}
+	for k, n := range opened {
+		if n != 1 || resolved[k] != 1 || !strings.HasSuffix(k, "|"+kpi.RuleInterval) {
+			t.Errorf("%s: opened %d times, resolved %d; want once each", k, n, resolved[k])
+		}
+	}
+	// Within 3 buckets of the outage: sooner where the buckets before it
+	// were already outside the interval.
+	if from, to := r.base.Add((down+1)*time.Hour), r.base.Add((down+3)*time.Hour); first.Before(from) || last.After(to) {
+		t.Errorf("alerts opened from %s to %s, want all from %s to %s", first, last, from, to)
 	}
 }
