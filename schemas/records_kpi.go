@@ -38,8 +38,19 @@ type KpiState struct {
 	// Members are, for a clock key, the series keys of its partition.
 	Members []string `avro:"members" json:"members,omitempty"`
 	// Watermark is, for a clock key, the lowest watermark of all input
-	// partitions; for a series key, the latest it was told.
+	// partitions told to the series; for a series key, the latest it was
+	// told.
 	Watermark time.Time `avro:"watermark" json:"watermark"`
+	// Pending are, for a clock key, the watermarks reached and not yet
+	// told, in order.
+	Pending []KpiPending `avro:"pending" json:"pending,omitempty"`
+}
+
+// KpiPending is the activa.KpiPending record: a watermark a clock has
+// reached, and when (wall clock).
+type KpiPending struct {
+	Watermark time.Time `avro:"watermark" json:"watermark"`
+	Since     time.Time `avro:"since" json:"since"`
 }
 
 // KpiSeen is the activa.KpiSeen record: an event applied, with where it was

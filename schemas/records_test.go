@@ -96,6 +96,7 @@ var recordCases = map[string]recordCase{
 			ElapsedForecast: 1000, ElapsedActual: 900, ElapsedVar: 500, Rule: KpiRuleState{Open: true, OpenedAt: ms(1_793_606_400_000), Abnormal: 1, Normal: 2},
 		}},
 		Sources: map[string]int64{"0": 1_793_613_000_000}, Members: []string{"orders|total|"}, Watermark: ms(1_793_613_000_000),
+		Pending: []KpiPending{{Watermark: ms(1_793_616_600_000), Since: ms(1_795_000_000_000)}},
 	}),
 	KpiMessageRecord: caseOf(KpiMessage{
 		Kind: "add", Source: "r3", Offset: 17, EventID: "e-1", TS: ms(1_793_613_600_000), Amount: 19.9, Idle: true,

@@ -268,6 +268,7 @@ func defineKpi(env Env) (*goka.GroupGraph, error) {
 	t := env.Tuning
 	override(
 		setting{&cfg.Lateness, t.SessionLateness},
+		setting{&cfg.Grace, t.SessionGrace},
 		setting{&cfg.IdleTimeout, t.SessionIdleTimeout},
 	)
 	if t.KpiRules != nil {

@@ -60,6 +60,12 @@ type Config struct {
 	// no event before it stops holding the watermark back; once every one
 	// is idle, every open bucket closes. Default 10 minutes.
 	IdleTimeout time.Duration
+	// Grace is how long (wall clock) the watermark must have stood before
+	// the buckets it passes close: a purchase reaches its series through
+	// identity's hops and the loopback, and in a fast replay event time
+	// runs hours ahead in the seconds that takes. Default 1 minute, as
+	// sessions'.
+	Grace time.Duration
 	// Recent is how many purchases of a profile are remembered to
 	// recognise an event resolved twice. Default 64.
 	Recent int
@@ -74,7 +80,7 @@ type Config struct {
 func DefaultConfig() Config {
 	return Config{
 		Rules: DefaultRules(), Forecast: DefaultForecasting(), Lateness: 5 * time.Minute,
-		IdleTimeout: 10 * time.Minute, Recent: 64, Now: time.Now,
+		IdleTimeout: 10 * time.Minute, Grace: time.Minute, Recent: 64, Now: time.Now,
 	}
 }
 
@@ -101,9 +107,9 @@ func (c Config) Validate() error {
 	if err := c.Forecast.Validate(); err != nil {
 		errs = append(errs, err)
 	}
-	if c.Lateness < 0 || c.IdleTimeout <= 0 || c.Partitions < 1 || c.Recent < 1 {
-		errs = append(errs, fmt.Errorf("kpi: lateness %v, idle timeout %v, %d partitions, %d recent purchases: want them positive",
-			c.Lateness, c.IdleTimeout, c.Partitions, c.Recent))
+	if c.Lateness < 0 || c.Grace < 0 || c.IdleTimeout <= 0 || c.Partitions < 1 || c.Recent < 1 {
+		errs = append(errs, fmt.Errorf("kpi: lateness %v, grace %v, idle timeout %v, %d partitions, %d recent purchases: want them positive",
+			c.Lateness, c.Grace, c.IdleTimeout, c.Partitions, c.Recent))
 	}
 	if c.Now == nil {
 		errs = append(errs, errors.New("kpi: no clock"))

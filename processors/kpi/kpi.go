@@ -254,13 +254,38 @@ func (p *proc) onClock(ctx goka.Context, msg *schemas.KpiMessage) {
 		}
 		low = min(low, w)
 	}
-	if low > st.Watermark.UnixMilli() {
-		st.Watermark = time.UnixMilli(low).UTC()
-		for _, s := range st.Members {
-			p.loop(ctx, s, &schemas.KpiMessage{Kind: kindTick, TS: st.Watermark})
+	reached := st.Watermark
+	if n := len(st.Pending); n > 0 {
+		reached = st.Pending[n-1].Watermark
+	}
+	if low > reached.UnixMilli() {
+		st.Pending = append(st.Pending, schemas.KpiPending{Watermark: time.UnixMilli(low).UTC(), Since: p.cfg.Now()})
+	}
+	p.tell(ctx, st)
+	ctx.SetValue(st)
+}
+
+// tell tells the clock's series the latest watermark it reached at least
+// the grace ago, if it has not told it yet, and reports whether it did.
+// Once every input is idle nothing is in flight any more: that watermark
+// is told at once.
+func (p *proc) tell(ctx goka.Context, st *schemas.KpiState) bool {
+	now := p.cfg.Now()
+	i := -1
+	for j, w := range st.Pending {
+		if now.Sub(w.Since) >= p.cfg.Grace || w.Watermark.UnixMilli() >= foreverMS {
+			i = j
 		}
 	}
-	ctx.SetValue(st)
+	if i < 0 {
+		return false
+	}
+	st.Watermark = st.Pending[i].Watermark
+	st.Pending = slices.Delete(st.Pending, 0, i+1)
+	for _, s := range st.Members {
+		p.loop(ctx, s, &schemas.KpiMessage{Kind: kindTick, TS: st.Watermark})
+	}
+	return true
 }
 
 // onSeries applies a contribution, a plan or a move of the watermark to a
@@ -317,12 +342,16 @@ func (p *proc) book(ctx goka.Context, st *schemas.KpiState) *Book {
 	}
 }
 
-// onVisit, on the clock key of a partition, reports the partition idle to
-// every clock once it has received no event for the idle timeout.
+// onVisit, on the clock key of a partition, tells its series a watermark
+// whose grace has passed, and reports the partition idle to every clock
+// once it has received no event for the idle timeout.
 func (p *proc) onVisit(ctx goka.Context, _ any) {
 	part := ctx.Partition()
 	if int(part) >= len(p.clocks) || ctx.Key() != p.clocks[part] {
 		return
+	}
+	if st := p.state(ctx); p.tell(ctx, st) {
+		ctx.SetValue(st)
 	}
 	now := p.cfg.Now()
 	idle := p.wm.Idle(part, now) || (!p.wm.Heard(part) && now.Sub(p.started) >= p.cfg.IdleTimeout)

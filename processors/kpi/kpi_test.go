@@ -50,6 +50,7 @@ func newRig(t *testing.T, options ...func(*kpi.Config)) *rig {
 	cfg.Harness = harnesstest.Harness(t, rc, "kpi")
 	cfg.Metrics = kpi.NewMetrics(nil)
 	cfg.Now = clk.Now
+	cfg.Grace = 0 // buckets close as the watermark passes them; TestBucketsWaitForTheGrace has one
 	for _, o := range options {
 		o(&cfg)
 	}
@@ -160,10 +161,15 @@ func TestBucketsCloseWhenTheWatermarkPassesThemAndAPurchaseCountsOnce(t *testing
 }
 
 func TestEveryOpenBucketClosesOnceTheInputIsIdle(t *testing.T) {
-	r := newRig(t)
+	// A grace of 5 minutes: once every input is idle nothing is in flight,
+	// and the last buckets close without it.
+	r := newRig(t, func(c *kpi.Config) { c.Grace = 5 * time.Minute })
 	r.buy("p-1", 10*time.Minute, 20)
-	r.tick(5 * time.Hour) // watermark 12:55: 08:00 to 11:00 close
+	r.tick(5 * time.Hour) // watermark 12:55: 08:00 to 11:00 close after the grace
 	r.buy("p-2", 5*time.Hour+10*time.Minute, 3)
+	r.clock.Advance(5 * time.Minute)
+	r.proc.VisitAll(t.Context(), kpi.SweepVisitor, nil)
+	r.tt.Catchup()
 	before := r.closed()
 	if a := before["revenue|total||2026-11-02T08:00:00Z"]; a == nil || a.Actual != 20 {
 		t.Fatalf("08:00 bucket %+v", a)
@@ -270,5 +276,33 @@ func TestFiftySeriesFailingAtOnceRaiseOneAlertEachThroughTheProcessor(t *testing
 	// were already outside the interval.
 	if from, to := r.base.Add((down+1)*time.Hour), r.base.Add((down+3)*time.Hour); first.Before(from) || last.After(to) {
 		t.Errorf("alerts opened from %s to %s, want all from %s to %s", first, last, from, to)
+	}
+}
+
+// TestBucketsWaitForTheGrace: with a grace, the buckets the watermark has
+// passed close only once it has stood for the grace (wall clock), on the
+// next sweep; a purchase still in flight until then counts.
+func TestBucketsWaitForTheGrace(t *testing.T) {
+	r := newRig(t, func(c *kpi.Config) { c.Grace = time.Minute })
+	r.buy("p-1", 10*time.Minute, 20)
+	r.tick(2*time.Hour + 6*time.Minute) // watermark 10:01
+	r.buy("p-2", 20*time.Minute, 5)     // in flight through identity: event time ran ahead of it
+	r.proc.VisitAll(t.Context(), kpi.SweepVisitor, nil)
+	r.tt.Catchup()
+	if got := r.closed(); len(got) != 0 {
+		t.Fatalf("closed within the grace: %v", got)
+	}
+	r.clock.Advance(time.Minute)
+	r.proc.VisitAll(t.Context(), kpi.SweepVisitor, nil)
+	r.tt.Catchup()
+	got := r.closed()
+	if a := got["revenue|total||2026-11-02T08:00:00Z"]; a == nil || a.Actual != 25 || a.Count != 2 {
+		t.Fatalf("08:00 bucket %+v after the grace, want both purchases", a)
+	}
+	if a := got["revenue|total||2026-11-02T09:00:00Z"]; a == nil || a.Actual != 0 {
+		t.Errorf("09:00 bucket %+v after the grace, want an empty one", a)
+	}
+	if dl := harnesstest.DeadLetters(r.dlq); len(dl) != 0 {
+		t.Errorf("dead letters: %+v", dl)
 	}
 }
