@@ -258,11 +258,10 @@ type pace struct {
 // behind returns the run of the period's frozen buckets that ends with the
 // bucket at index last, of actual y, and whose actual falls furthest
 // behind its plan (the frozen forecast times k) in standard deviations of
-// its noise: the
-// buckets since a shortfall began, when one has. Runs start no earlier
-// than the history reaches; with no run behind it is every bucket since
-// the forecast was frozen. The earlier buckets' actuals are the last of
-// the history, which does not hold y yet.
+// its noise: the buckets since a shortfall began, when one has. Runs start
+// no earlier than the history reaches; with no run behind it is every
+// bucket since the forecast was frozen. The earlier buckets' actuals are
+// the last of the history, which does not hold y yet.
 func (b *Book) behind(p *schemas.KpiPeriod, last int, y, k float64) pace {
 	h := b.St.History
 	whole := pace{k * p.ElapsedForecast, p.ElapsedActual, k * p.ElapsedVar}
