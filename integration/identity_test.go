@@ -212,8 +212,8 @@ func TestIntegrationIdentity(t *testing.T) {
 	checkKpi(t, kc, codecs, cat, third, twice)
 }
 
-// purchaseRevenue sums the values of the purchases of the JSON Lines file
-// path from start to end.
+// purchaseRevenue sums the total revenue, as kpi counts it, of the events
+// of the JSON Lines file path from start to end.
 func purchaseRevenue(t *testing.T, path string, start, end time.Time) float64 {
 	t.Helper()
 	f, err := os.Open(path)
@@ -230,11 +230,13 @@ func purchaseRevenue(t *testing.T, path string, start, end time.Time) float64 {
 			TS    time.Time `json:"ts"`
 			Value float64   `json:"value"`
 		}
-		if json.Unmarshal(sc.Bytes(), &e) != nil || (e.Type != "purchase" && e.Type != "store_purchase") {
-			continue // another event, or a malformed line
+		if json.Unmarshal(sc.Bytes(), &e) != nil || e.TS.Before(start) || !e.TS.Before(end) {
+			continue // a malformed line, or out of the period
 		}
-		if !e.TS.Before(start) && e.TS.Before(end) {
-			sum += e.Value
+		for _, c := range kpi.Purchase(&schemas.Event{Type: e.Type, TS: e.TS, Value: e.Value}) {
+			if c.Series == (kpi.Series{KPI: kpi.Revenue, Dimension: kpi.Total}) {
+				sum += c.Amount // what kpi counts as a purchase, and nothing else
+			}
 		}
 	}
 	if err := sc.Err(); err != nil {
