@@ -184,9 +184,11 @@ type KpiActual struct {
 	Value       string    `avro:"value" json:"value"`
 	BucketStart time.Time `avro:"bucket_start" json:"bucket_start"`
 	BucketEnd   time.Time `avro:"bucket_end" json:"bucket_end"`
-	Actual      float64   `avro:"actual" json:"actual"`
-	Count       int64     `avro:"count" json:"count"`
-	UpdatedTS   time.Time `avro:"updated_ts" json:"updated_ts"`
+	// Actual is the bucket's sum (revenue, orders) or, for conversion, the
+	// share of its Count sessions that purchased (0 with no session).
+	Actual    float64   `avro:"actual" json:"actual"`
+	Count     int64     `avro:"count" json:"count"` // purchases, or sessions for conversion
+	UpdatedTS time.Time `avro:"updated_ts" json:"updated_ts"`
 	// HasForecast tells whether Expected, Lower and Upper hold the
 	// built-in model's forecast of the bucket.
 	HasForecast bool    `avro:"has_forecast" json:"has_forecast"`

@@ -114,6 +114,9 @@ type Processor struct {
 	SweepEvery time.Duration
 }
 
+// sessionsSweep is the default period of the sessions' sweep.
+const sessionsSweep = 30 * time.Second
+
 // Processors is the explicit list of processors, in data-flow order.
 // Adding a processor adds one line here.
 func Processors() []Processor {
@@ -121,7 +124,7 @@ func Processors() []Processor {
 		{Name: "identity", Doc: "resolves every event to one profile across identifiers", Define: defineIdentity},
 		{
 			Name: "sessions", Doc: "cuts each profile's events into sessions and summarises the closed ones", Define: defineSessions,
-			Sweep: sessions.IdleVisitor, SweepEvery: 30 * time.Second,
+			Sweep: sessions.IdleVisitor, SweepEvery: sessionsSweep,
 		},
 		{
 			Name: "triggers", Doc: "fires cart and form abandonment and churn-risk triggers, once each", Define: defineTriggers,
@@ -134,7 +137,7 @@ func Processors() []Processor {
 		},
 		{Name: "segments-model", Doc: "updates the online clustering model with batches of profiles' points and publishes it", Define: defineSegmentsModel},
 		{
-			Name: "kpi", Doc: "sums purchases into hourly KPI series, forecasts them and alerts when they leave the forecast or fall short of the plan", Define: defineKpi,
+			Name: "kpi", Doc: "sums purchases and sessions into hourly KPI series, forecasts them and alerts when they leave the forecast or fall short of the plan", Define: defineKpi,
 			Sweep: kpi.SweepVisitor, SweepEvery: 30 * time.Second,
 		},
 	}

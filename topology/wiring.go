@@ -255,10 +255,11 @@ func defineKpi(env Env) (*goka.GroupGraph, error) {
 	cfg := kpi.DefaultConfig()
 	cfg.Group = goka.Group(cat.Name("kpi"))
 	cfg.Topics = kpi.Topics{
-		Input:   goka.Stream(cat.Name(EventsResolved)),
-		Plans:   goka.Stream(cat.Name(KpiForecasts)),
-		Actuals: goka.Stream(cat.Name(KpiActuals)),
-		Alerts:  goka.Stream(cat.Name(KpiAlerts)),
+		Input:    goka.Stream(cat.Name(EventsResolved)),
+		Plans:    goka.Stream(cat.Name(KpiForecasts)),
+		Sessions: goka.Stream(cat.Name(SessionsClosed)),
+		Actuals:  goka.Stream(cat.Name(KpiActuals)),
+		Alerts:   goka.Stream(cat.Name(KpiAlerts)),
 	}
 	cfg.Harness = h
 	cfg.Partitions = int(cat.Partitions)
@@ -271,14 +272,21 @@ func defineKpi(env Env) (*goka.GroupGraph, error) {
 		setting{&cfg.Grace, t.SessionGrace},
 		setting{&cfg.IdleTimeout, t.SessionIdleTimeout},
 	)
+	// The sessions processor holds a session it may close for its grace
+	// and until its next sweep: the conversion buckets wait for that
+	// grace and two sweeps.
+	grace, every := sessions.DefaultConfig().Rules.Grace, sessionsSweep
+	override(setting{&grace, t.SessionGrace}, setting{&every, t.SweepEvery})
+	cfg.SessionsGrace = grace + 2*every
 	if t.KpiRules != nil {
 		cfg.Rules = *t.KpiRules
 	}
 	if t.KpiAlertAfter > 0 {
 		cfg.Forecast.AlertAfter = int(t.KpiAlertAfter / kpi.BucketSize)
 	}
-	var errs [6]error
+	var errs [7]error
 	cfg.Codecs.Resolved, errs[0] = Typed[schemas.ResolvedEvent](c, EventsResolved)
+	cfg.Codecs.Session, errs[6] = Typed[schemas.SessionSummary](c, SessionsClosed)
 	cfg.Codecs.Plan, errs[1] = Typed[schemas.KpiForecast](c, KpiForecasts)
 	cfg.Codecs.Actual, errs[2] = Typed[schemas.KpiActual](c, KpiActuals)
 	cfg.Codecs.Alert, errs[3] = Typed[schemas.KpiAlert](c, KpiAlerts)

@@ -19,6 +19,9 @@ type Topics struct {
 	Input goka.Stream
 	// Plans is kpi.forecasts.
 	Plans goka.Stream
+	// Sessions is sessions.closed, co-partitioned with Input; empty, the
+	// processor keeps no conversion series.
+	Sessions goka.Stream
 	// Actuals and Alerts are the outputs.
 	Actuals, Alerts goka.Stream
 }
@@ -27,10 +30,12 @@ type Topics struct {
 type Codecs struct {
 	Resolved *schemas.Codec[schemas.ResolvedEvent]
 	Plan     *schemas.Codec[schemas.KpiForecast]
-	Actual   *schemas.Codec[schemas.KpiActual]
-	Alert    *schemas.Codec[schemas.KpiAlert]
-	State    *schemas.Codec[schemas.KpiState]
-	Message  *schemas.Codec[schemas.KpiMessage]
+	// Session is needed only with Topics.Sessions.
+	Session *schemas.Codec[schemas.SessionSummary]
+	Actual  *schemas.Codec[schemas.KpiActual]
+	Alert   *schemas.Codec[schemas.KpiAlert]
+	State   *schemas.Codec[schemas.KpiState]
+	Message *schemas.Codec[schemas.KpiMessage]
 }
 
 // Config configures the kpi processor.
@@ -66,6 +71,14 @@ type Config struct {
 	// runs hours ahead in the seconds that takes. Default 1 minute, as
 	// sessions'.
 	Grace time.Duration
+	// SessionsGrace is the grace of the conversion buckets: how long
+	// (wall clock) the watermark of sessions.closed must have stood before
+	// the buckets it passes close. The sessions processor closes a
+	// session its watermark has passed after its own grace, at one of its
+	// sweeps, so that summaries arrive out of the order of their ends by
+	// that much wall-clock time. Default 2 minutes: the sessions' default
+	// grace of 1 minute and two of their sweeps, 30 seconds apart.
+	SessionsGrace time.Duration
 	// Recent is how many purchases of a profile are remembered to
 	// recognise an event resolved twice. Default 64.
 	Recent int
@@ -80,7 +93,7 @@ type Config struct {
 func DefaultConfig() Config {
 	return Config{
 		Rules: DefaultRules(), Forecast: DefaultForecasting(), Lateness: 5 * time.Minute,
-		IdleTimeout: 10 * time.Minute, Grace: time.Minute, Recent: 64, Now: time.Now,
+		IdleTimeout: 10 * time.Minute, Grace: time.Minute, SessionsGrace: 2 * time.Minute, Recent: 64, Now: time.Now,
 	}
 }
 
@@ -98,6 +111,9 @@ func (c Config) Validate() error {
 	if k.Resolved == nil || k.Plan == nil || k.Actual == nil || k.Alert == nil || k.State == nil || k.Message == nil {
 		errs = append(errs, errors.New("kpi: every codec must be set"))
 	}
+	if t.Sessions != "" && k.Session == nil {
+		errs = append(errs, fmt.Errorf("kpi: no codec for the sessions of %s", t.Sessions))
+	}
 	if c.Harness == nil {
 		errs = append(errs, errors.New("kpi: no dead-letter harness"))
 	}
@@ -107,9 +123,9 @@ func (c Config) Validate() error {
 	if err := c.Forecast.Validate(); err != nil {
 		errs = append(errs, err)
 	}
-	if c.Lateness < 0 || c.Grace < 0 || c.IdleTimeout <= 0 || c.Partitions < 1 || c.Recent < 1 {
-		errs = append(errs, fmt.Errorf("kpi: lateness %v, grace %v, idle timeout %v, %d partitions, %d recent purchases: want them positive",
-			c.Lateness, c.Grace, c.IdleTimeout, c.Partitions, c.Recent))
+	if c.Lateness < 0 || c.Grace < 0 || c.SessionsGrace < 0 || c.IdleTimeout <= 0 || c.Partitions < 1 || c.Recent < 1 {
+		errs = append(errs, fmt.Errorf("kpi: lateness %v, grace %v, sessions' grace %v, idle timeout %v, %d partitions, %d recent purchases: want them positive",
+			c.Lateness, c.Grace, c.SessionsGrace, c.IdleTimeout, c.Partitions, c.Recent))
 	}
 	if c.Now == nil {
 		errs = append(errs, errors.New("kpi: no clock"))

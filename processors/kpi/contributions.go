@@ -21,7 +21,9 @@ const (
 type Contribution struct {
 	Series Series
 	// Amount is added to the series' bucket: the order's value for
-	// revenue, 1 for orders.
+	// revenue, 1 for orders, 1 for a session that purchased and 0 for
+	// one that did not for conversion (whose bucket counts the sessions
+	// too).
 	Amount float64
 }
 
@@ -48,6 +50,23 @@ func Purchase(ev *schemas.Event) []Contribution {
 		out = append(out, Contribution{Series: s, Amount: ev.Value})
 		s.KPI = Orders
 		out = append(out, Contribution{Series: s, Amount: 1})
+	}
+	return out
+}
+
+// Session returns what a closed session adds to the conversion series:
+// the total, and its channel when the summary names one. A session
+// converts when it holds a purchase (of any channel, a store purchase
+// included); the bucket is that of the session's end, when it became
+// known whether it converts.
+func Session(s *schemas.SessionSummary) []Contribution {
+	amount := 0.0
+	if s.Purchased {
+		amount = 1
+	}
+	out := []Contribution{{Series: Series{KPI: Conversion, Dimension: Total}, Amount: amount}}
+	if s.Channel != "" {
+		out = append(out, Contribution{Series: Series{KPI: Conversion, Dimension: Channel, Value: s.Channel}, Amount: amount})
 	}
 	return out
 }

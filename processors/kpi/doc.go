@@ -1,10 +1,11 @@
 // Package kpi holds the logic of forecast-versus-actual KPI alerting: what
 // an event adds to which series ([Purchase]: revenue and orders, in total
-// and per channel, store and category), and the alert rules, which decide
-// for one series when an alert opens, when it resolves and how severe it
-// is. The rules are pure functions of the series' closed buckets, its
-// forecast and its plan, and of a small state kept per series and rule, so
-// that there is at most one open alert per series and rule.
+// and per channel, store and category; [Session]: conversion, the share of
+// the sessions that purchased, in total and per channel), and the alert
+// rules, which decide for one series when an alert opens, when it resolves
+// and how severe it is. The rules are pure functions of the series' closed
+// buckets, its forecast and its plan, and of a small state kept per series
+// and rule, so that there is at most one open alert per series and rule.
 //
 // Two rules:
 //

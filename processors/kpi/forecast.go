@@ -184,6 +184,34 @@ func (f Forecasting) observe(st *schemas.KpiState, y float64) error {
 		noise(st, root-e, e)
 		st.Model = fromModel(h, st.Model.Fitted, st.Model.Since+1)
 	}
+	return f.remember(st, y)
+}
+
+// skip steps the series' model and history over a bucket with no value:
+// the model takes its own forecast as the observation (its state moves on
+// a step unchanged, and its errors learn nothing), the history keeps that
+// forecast, or before there is a model the value a day earlier.
+func (f Forecasting) skip(st *schemas.KpiState) error {
+	var y float64
+	switch n := len(st.History); {
+	case st.Model.Period > 0:
+		h := toModel(&st.Model)
+		i := int(h.Steps % int64(h.Period))
+		root := max(h.Level+h.Trend+h.Season[i], 0)
+		h.Observe(root)
+		st.Model = fromModel(h, st.Model.Fitted, st.Model.Since+1)
+		y = root * root
+	case n >= f.Daily:
+		y = st.History[n-f.Daily]
+	case n > 0:
+		y = st.History[n-1]
+	}
+	return f.remember(st, y)
+}
+
+// remember appends y to the series' history and fits the model again
+// when it is due.
+func (f Forecasting) remember(st *schemas.KpiState, y float64) error {
 	st.History = append(st.History, y)
 	if over := len(st.History) - f.keep(); over > 0 {
 		st.History = append(st.History[:0], st.History[over:]...)

@@ -6,8 +6,6 @@ import (
 	"math"
 	"slices"
 	"strconv"
-	"strings"
-	"sync"
 	"time"
 
 	"github.com/lovoo/goka"
@@ -15,7 +13,6 @@ import (
 
 	"github.com/activa-dev/activa/internal/deadletter"
 	"github.com/activa-dev/activa/internal/harness"
-	"github.com/activa-dev/activa/internal/kafka"
 	"github.com/activa-dev/activa/internal/watermark"
 	"github.com/activa-dev/activa/schemas"
 )
@@ -37,19 +34,13 @@ const (
 // Dead-letter reasons of this stage.
 const reasonTooLate = "too_late"
 
-// clockPrefix starts the key of each partition's clock.
-const clockPrefix = "clock:"
-
 type proc struct {
 	cfg     Config
 	h       *harness.Harness
-	wm      *watermark.Tracker
-	clocks  []string // the clock key of each partition
 	started time.Time
-
-	mu   sync.Mutex
-	sent map[int32]time.Time // by input partition: the watermark it last reported
-	idle map[int32]bool      // by input partition: reported idle
+	// purchases closes the revenue and orders buckets; sessions the
+	// conversion buckets.
+	purchases, sessions *clock
 }
 
 // Define builds the kpi processor's group graph. It does no I/O.
@@ -58,12 +49,14 @@ func Define(cfg Config) (*goka.GroupGraph, error) {
 		return nil, err
 	}
 	p := &proc{
-		cfg: cfg, h: cfg.Harness, wm: watermark.New(cfg.Partitions, cfg.Lateness, cfg.IdleTimeout),
-		clocks: ClockKeys(cfg.Partitions), started: cfg.Now(),
-		sent: map[int32]time.Time{}, idle: map[int32]bool{},
+		cfg: cfg, h: cfg.Harness, started: cfg.Now(),
+		purchases: newClock(clockPrefix, cfg.Partitions, watermark.New(cfg.Partitions, cfg.Lateness, cfg.IdleTimeout), cfg.Grace),
+		// One source: the summaries of a partition of sessions.closed come
+		// from the sessions processor's same partition.
+		sessions: newClock(sessionClockPrefix, cfg.Partitions, watermark.New(1, cfg.Lateness, cfg.IdleTimeout), cfg.SessionsGrace),
 	}
 	t := cfg.Topics
-	g := goka.DefineGroup(cfg.Group,
+	edges := []goka.Edge{
 		harness.RawInput(t.Input, harness.Handle(p.h, cfg.Codecs.Resolved, p.onEvent)),
 		harness.RawInput(t.Plans, harness.Handle(p.h, cfg.Codecs.Plan, p.onPlan)),
 		goka.Loop(new(codec.Bytes), harness.Handle(p.h, cfg.Codecs.Message, p.onLoop)),
@@ -72,26 +65,15 @@ func Define(cfg Config) (*goka.GroupGraph, error) {
 		goka.Output(t.Alerts, cfg.Codecs.Alert),
 		goka.Visitor(SweepVisitor, p.onVisit),
 		p.h.Output(),
-	)
+	}
+	if t.Sessions != "" {
+		edges = append(edges, harness.RawInput(t.Sessions, harness.Handle(p.h, cfg.Codecs.Session, p.onSession)))
+	}
+	g := goka.DefineGroup(cfg.Group, edges...)
 	if err := g.Validate(); err != nil {
 		return nil, fmt.Errorf("kpi: %w", err)
 	}
 	return g, nil
-}
-
-// ClockKeys returns, for each of n partitions, a key goka places in that
-// partition: the key of the partition's clock.
-func ClockKeys(n int) []string {
-	out := make([]string, n)
-	found := 0
-	for i := 0; found < n; i++ {
-		k := clockPrefix + strconv.Itoa(i)
-		if q := kafka.PartitionOf([]byte(k), n); out[q] == "" {
-			out[q] = k
-			found++
-		}
-	}
-	return out
 }
 
 func (p *proc) state(ctx goka.Context) *schemas.KpiState {
@@ -114,8 +96,8 @@ func (p *proc) loop(ctx goka.Context, to string, m *schemas.KpiMessage) {
 func (p *proc) onEvent(ctx goka.Context, m harness.Msg[schemas.ResolvedEvent]) {
 	ev := &m.Value.Event
 	now := p.cfg.Now()
-	p.wm.Seen(ctx.Partition(), m.Value.SourcePartition, ev.TS, now)
-	defer p.report(ctx, now)
+	p.purchases.wm.Seen(ctx.Partition(), m.Value.SourcePartition, ev.TS, now)
+	defer p.report(ctx, p.purchases, now)
 	adds := Purchase(ev)
 	if len(adds) == 0 {
 		return
@@ -124,9 +106,33 @@ func (p *proc) onEvent(ctx goka.Context, m harness.Msg[schemas.ResolvedEvent]) {
 		p.h.Refuse(ctx, m.Raw, deadletter.Invalid, fmt.Errorf("purchase without an event id, a time or a finite value (%v)", ev.Value), ev.EventID)
 		return
 	}
-	source, offset := "r"+strconv.Itoa(int(ctx.Partition())), ctx.Offset()
+	p.contribute(ctx, "r", ev.EventID, ev.EventID, ev.TS, adds)
+}
+
+// onSession sends what a closed session adds to the conversion series,
+// once per session id, and reports the partition's watermark of
+// sessions.closed when it moves on.
+func (p *proc) onSession(ctx goka.Context, m harness.Msg[schemas.SessionSummary]) {
+	s := m.Value
+	now := p.cfg.Now()
+	if s.SessionID == "" || s.End.IsZero() {
+		p.sessions.wm.Arrived(ctx.Partition(), now)
+		p.h.Refuse(ctx, m.Raw, deadletter.Invalid, fmt.Errorf("session summary of %q without a session id or an end", ctx.Key()), s.LastEventID)
+		return
+	}
+	p.sessions.wm.Seen(ctx.Partition(), 0, s.End, now)
+	defer p.report(ctx, p.sessions, now)
+	p.contribute(ctx, "s", "session/"+s.SessionID, s.LastEventID, s.End, Session(s))
+}
+
+// contribute sends adds, of the input record id at ts read from the input
+// named by prefix, to their series, unless the profile has seen id at
+// another offset: a record written twice upstream. eventID names the
+// record in dead letters.
+func (p *proc) contribute(ctx goka.Context, prefix, id, eventID string, ts time.Time, adds []Contribution) {
+	source, offset := prefix+strconv.Itoa(int(ctx.Partition())), ctx.Offset()
 	st := p.state(ctx)
-	i := slices.IndexFunc(st.Recent, func(s schemas.KpiSeen) bool { return s.ID == ev.EventID })
+	i := slices.IndexFunc(st.Recent, func(s schemas.KpiSeen) bool { return s.ID == id })
 	switch {
 	case i >= 0 && (st.Recent[i].Source != source || st.Recent[i].Offset != offset):
 		if mt := p.cfg.Metrics; mt != nil {
@@ -134,7 +140,7 @@ func (p *proc) onEvent(ctx goka.Context, m harness.Msg[schemas.ResolvedEvent]) {
 		}
 		return
 	case i < 0:
-		st.Recent = append(st.Recent, schemas.KpiSeen{ID: ev.EventID, Source: source, Offset: offset})
+		st.Recent = append(st.Recent, schemas.KpiSeen{ID: id, Source: source, Offset: offset})
 		if over := len(st.Recent) - p.cfg.Recent; over > 0 {
 			st.Recent = slices.Delete(st.Recent, 0, over)
 		}
@@ -143,33 +149,7 @@ func (p *proc) onEvent(ctx goka.Context, m harness.Msg[schemas.ResolvedEvent]) {
 	// Read for the first time, or again after a crash: the series know by
 	// the offset whether they have applied it.
 	for _, a := range adds {
-		p.loop(ctx, a.Series.Key(), &schemas.KpiMessage{Kind: kindAdd, Source: source, Offset: offset, EventID: ev.EventID, TS: ev.TS, Amount: a.Amount})
-	}
-}
-
-// report tells every clock the partition's watermark, to the bucket, when
-// it has moved on a bucket since the last report, or when the partition
-// was reported idle and has received events since.
-func (p *proc) report(ctx goka.Context, now time.Time) {
-	part := ctx.Partition()
-	wm := p.wm.Watermark(part, now).Truncate(BucketSize)
-	if wm.IsZero() {
-		return
-	}
-	p.mu.Lock()
-	moved := wm.After(p.sent[part]) || p.idle[part]
-	if moved {
-		p.sent[part], p.idle[part] = wm, false
-	}
-	p.mu.Unlock()
-	if moved {
-		p.tellClocks(ctx, &schemas.KpiMessage{Kind: kindWatermark, Source: strconv.Itoa(int(part)), TS: wm})
-	}
-}
-
-func (p *proc) tellClocks(ctx goka.Context, m *schemas.KpiMessage) {
-	for _, c := range p.clocks {
-		p.loop(ctx, c, m)
+		p.loop(ctx, a.Series.Key(), &schemas.KpiMessage{Kind: kindAdd, Source: source, Offset: offset, EventID: eventID, TS: ts, Amount: a.Amount})
 	}
 }
 
@@ -211,10 +191,11 @@ func (p *proc) onLoop(ctx goka.Context, m harness.Msg[schemas.KpiMessage]) {
 	msg := m.Value
 	switch msg.Kind {
 	case kindWatermark, kindRegister:
-		if !strings.HasPrefix(ctx.Key(), clockPrefix) {
+		c := p.clockAt(ctx.Key())
+		if c == nil {
 			break
 		}
-		p.onClock(ctx, msg)
+		p.onClock(ctx, c, msg)
 		return
 	case kindAdd, kindPlan, kindTick:
 		if _, err := ParseSeries(ctx.Key()); err != nil {
@@ -226,68 +207,6 @@ func (p *proc) onLoop(ctx goka.Context, m harness.Msg[schemas.KpiMessage]) {
 	p.h.Refuse(ctx, m.Raw, deadletter.Invalid, fmt.Errorf("%q message for key %q", msg.Kind, ctx.Key()), msg.EventID)
 }
 
-// onClock keeps a partition's clock: the series to tell, and the lowest
-// watermark of all input partitions, told to every series when it moves.
-func (p *proc) onClock(ctx goka.Context, msg *schemas.KpiMessage) {
-	st := p.state(ctx)
-	if msg.Kind == kindRegister {
-		if i, found := slices.BinarySearch(st.Members, msg.Series); !found {
-			st.Members = slices.Insert(st.Members, i, msg.Series)
-			ctx.SetValue(st)
-		}
-		return
-	}
-	if st.Sources == nil {
-		st.Sources = map[string]int64{}
-	}
-	at := msg.TS.UnixMilli()
-	if msg.Idle {
-		at = foreverMS
-	}
-	st.Sources[msg.Source] = at
-	low := int64(math.MaxInt64)
-	for part := range p.cfg.Partitions {
-		w, ok := st.Sources[strconv.Itoa(part)]
-		if !ok {
-			low = 0
-			break
-		}
-		low = min(low, w)
-	}
-	reached := st.Watermark
-	if n := len(st.Pending); n > 0 {
-		reached = st.Pending[n-1].Watermark
-	}
-	if low > reached.UnixMilli() {
-		st.Pending = append(st.Pending, schemas.KpiPending{Watermark: time.UnixMilli(low).UTC(), Since: p.cfg.Now()})
-	}
-	p.tell(ctx, st)
-	ctx.SetValue(st)
-}
-
-// tell tells the clock's series the latest watermark it reached at least
-// the grace ago, if it has not told it yet, and reports whether it did.
-// Once every input is idle nothing is in flight any more: that watermark
-// is told at once.
-func (p *proc) tell(ctx goka.Context, st *schemas.KpiState) bool {
-	now := p.cfg.Now()
-	i := -1
-	for j, w := range st.Pending {
-		if now.Sub(w.Since) >= p.cfg.Grace || w.Watermark.UnixMilli() >= foreverMS {
-			i = j
-		}
-	}
-	if i < 0 {
-		return false
-	}
-	st.Watermark = st.Pending[i].Watermark
-	st.Pending = slices.Delete(st.Pending, 0, i+1)
-	for _, s := range st.Members {
-		p.loop(ctx, s, &schemas.KpiMessage{Kind: kindTick, TS: st.Watermark})
-	}
-	return true
-}
-
 // onSeries applies a contribution, a plan or a move of the watermark to a
 // series.
 func (p *proc) onSeries(ctx goka.Context, m harness.Msg[schemas.KpiMessage]) {
@@ -296,7 +215,7 @@ func (p *proc) onSeries(ctx goka.Context, m harness.Msg[schemas.KpiMessage]) {
 	if st.KPI == "" {
 		s, _ := ParseSeries(ctx.Key())
 		st.KPI, st.Dimension, st.Value = s.KPI, s.Dimension, s.Value
-		p.loop(ctx, p.clocks[ctx.Partition()], &schemas.KpiMessage{Kind: kindRegister, Series: ctx.Key()})
+		p.loop(ctx, p.clockOf(s).keys[ctx.Partition()], &schemas.KpiMessage{Kind: kindRegister, Series: ctx.Key()})
 	}
 	b := p.book(ctx, st)
 	switch msg.Kind {
@@ -342,26 +261,14 @@ func (p *proc) book(ctx goka.Context, st *schemas.KpiState) *Book {
 	}
 }
 
-// onVisit, on the clock key of a partition, tells its series a watermark
-// whose grace has passed, and reports the partition idle to every clock
-// once it has received no event for the idle timeout.
+// onVisit, on a clock key of a partition, tells its series a watermark
+// whose grace has passed, and reports the partition idle to every key of
+// that clock once it has received no input for the idle timeout.
 func (p *proc) onVisit(ctx goka.Context, _ any) {
 	part := ctx.Partition()
-	if int(part) >= len(p.clocks) || ctx.Key() != p.clocks[part] {
-		return
-	}
-	if st := p.state(ctx); p.tell(ctx, st) {
-		ctx.SetValue(st)
-	}
-	now := p.cfg.Now()
-	idle := p.wm.Idle(part, now) || (!p.wm.Heard(part) && now.Sub(p.started) >= p.cfg.IdleTimeout)
-	p.mu.Lock()
-	tell := idle && !p.idle[part]
-	if tell {
-		p.idle[part] = true
-	}
-	p.mu.Unlock()
-	if tell {
-		p.tellClocks(ctx, &schemas.KpiMessage{Kind: kindWatermark, Source: strconv.Itoa(int(part)), Idle: true})
+	for _, c := range [...]*clock{p.purchases, p.sessions} {
+		if int(part) < len(c.keys) && ctx.Key() == c.keys[part] {
+			p.visitClock(ctx, c)
+		}
 	}
 }

@@ -40,17 +40,20 @@ func newRig(t *testing.T, options ...func(*kpi.Config)) *rig {
 		Alert:    schematest.Register[schemas.KpiAlert](t, rc, "alerts-value", schemas.KpiAlertRecord),
 		State:    schematest.Register[schemas.KpiState](t, rc, "kpi-table-value", schemas.KpiStateRecord),
 		Message:  schematest.Register[schemas.KpiMessage](t, rc, "kpi-loop-value", schemas.KpiMessageRecord),
+		Session:  schematest.Register[schemas.SessionSummary](t, rc, "sessions-value", schemas.SessionSummaryRecord),
 	}
 	clk := harnesstest.NewClock(time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC))
 	cfg := kpi.DefaultConfig()
 	cfg.Group = "kpi"
-	cfg.Topics = kpi.Topics{Input: "resolved", Plans: "plans", Actuals: "actuals", Alerts: "alerts"}
+	cfg.Topics = kpi.Topics{Input: "resolved", Plans: "plans", Sessions: "sessions", Actuals: "actuals", Alerts: "alerts"}
 	cfg.Codecs = c
 	cfg.Partitions = 1
 	cfg.Harness = harnesstest.Harness(t, rc, "kpi")
 	cfg.Metrics = kpi.NewMetrics(nil)
 	cfg.Now = clk.Now
-	cfg.Grace = 0 // buckets close as the watermark passes them; TestBucketsWaitForTheGrace has one
+	// Buckets close as the watermark passes them; TestBucketsWaitForTheGrace
+	// and TestConversionBucketsWaitForTheSessionsGrace have a grace.
+	cfg.Grace, cfg.SessionsGrace = 0, 0
 	for _, o := range options {
 		o(&cfg)
 	}
@@ -90,6 +93,15 @@ func (r *rig) tick(at time.Duration) {
 	r.send("p-clock", schemas.Event{EventID: fmt.Sprintf("e-%04d", r.seq), TS: r.base.Add(at), Type: "page_view", Channel: "web"})
 }
 
+// sweep runs the processor's sweep and what its loopback messages do.
+func (r *rig) sweep() {
+	r.t.Helper()
+	if err := r.proc.VisitAll(r.t.Context(), kpi.SweepVisitor, nil); err != nil {
+		r.t.Fatal(err)
+	}
+	r.tt.Catchup()
+}
+
 // closed returns the actuals published since the last call, by key.
 func (r *rig) closed() map[string]*schemas.KpiActual {
 	out := map[string]*schemas.KpiActual{}
@@ -102,6 +114,24 @@ func (r *rig) closed() map[string]*schemas.KpiActual {
 			r.t.Fatalf("bucket %s published twice", k)
 		}
 		out[k] = v.(*schemas.KpiActual)
+	}
+}
+
+// bucket is a closed bucket a test expects: its key on kpi.actuals, its
+// actual and count.
+type bucket struct {
+	key    string
+	actual float64
+	count  int64
+}
+
+// wantBuckets fails t for each bucket of want missing from got or unlike it.
+func wantBuckets(t *testing.T, got map[string]*schemas.KpiActual, want []bucket) {
+	t.Helper()
+	for _, c := range want {
+		if a := got[c.key]; a == nil || a.Actual != c.actual || a.Count != c.count {
+			t.Errorf("%s: got %+v, want actual %v over %d", c.key, a, c.actual, c.count)
+		}
 	}
 }
 
@@ -118,23 +148,14 @@ func TestBucketsCloseWhenTheWatermarkPassesThemAndAPurchaseCountsOnce(t *testing
 	}
 	r.tick(2*time.Hour + 6*time.Minute) // watermark 10:01: 08:00 and 09:00 close
 	got := r.closed()
-	for _, c := range []struct {
-		key    string
-		actual float64
-		count  int64
-	}{
+	wantBuckets(t, got, []bucket{
 		{"revenue|total||2026-11-02T08:00:00Z", 25.5, 2},
 		{"orders|total||2026-11-02T08:00:00Z", 2, 2},
 		{"revenue|channel|web|2026-11-02T08:00:00Z", 25.5, 2},
 		{"orders|category|shoes|2026-11-02T08:00:00Z", 2, 2},
 		{"revenue|total||2026-11-02T09:00:00Z", 0, 0},
 		{"orders|category|shoes|2026-11-02T09:00:00Z", 0, 0},
-	} {
-		a := got[c.key]
-		if a == nil || a.Actual != c.actual || a.Count != c.count {
-			t.Errorf("%s: got %+v, want actual %v over %d", c.key, a, c.actual, c.count)
-		}
-	}
+	})
 	if len(got) != 12 { // revenue and orders of total, web and shoes, for two hours
 		t.Errorf("%d buckets closed, want 12: %v", len(got), got)
 	}
@@ -168,8 +189,7 @@ func TestEveryOpenBucketClosesOnceTheInputIsIdle(t *testing.T) {
 	r.tick(5 * time.Hour) // watermark 12:55: 08:00 to 11:00 close after the grace
 	r.buy("p-2", 5*time.Hour+10*time.Minute, 3)
 	r.clock.Advance(5 * time.Minute)
-	r.proc.VisitAll(t.Context(), kpi.SweepVisitor, nil)
-	r.tt.Catchup()
+	r.sweep()
 	before := r.closed()
 	if a := before["revenue|total||2026-11-02T08:00:00Z"]; a == nil || a.Actual != 20 {
 		t.Fatalf("08:00 bucket %+v", a)
@@ -177,14 +197,12 @@ func TestEveryOpenBucketClosesOnceTheInputIsIdle(t *testing.T) {
 	if a := before["revenue|total||2026-11-02T13:00:00Z"]; a != nil {
 		t.Fatalf("the 13:00 bucket closed with the watermark at 12:55: %+v", a)
 	}
-	r.proc.VisitAll(t.Context(), kpi.SweepVisitor, nil)
-	r.tt.Catchup()
+	r.sweep()
 	if got := r.closed(); len(got) != 0 {
 		t.Fatalf("closed before the idle timeout: %v", got)
 	}
 	r.clock.Advance(kpi.DefaultConfig().IdleTimeout)
-	r.proc.VisitAll(t.Context(), kpi.SweepVisitor, nil)
-	r.tt.Catchup() // the loopback messages the visit sent
+	r.sweep()
 	got := r.closed()
 	if a := got["revenue|total||2026-11-02T13:00:00Z"]; a == nil || a.Actual != 3 {
 		t.Fatalf("13:00 bucket %+v after the idle timeout, want 3", a)
@@ -287,14 +305,12 @@ func TestBucketsWaitForTheGrace(t *testing.T) {
 	r.buy("p-1", 10*time.Minute, 20)
 	r.tick(2*time.Hour + 6*time.Minute) // watermark 10:01
 	r.buy("p-2", 20*time.Minute, 5)     // in flight through identity: event time ran ahead of it
-	r.proc.VisitAll(t.Context(), kpi.SweepVisitor, nil)
-	r.tt.Catchup()
+	r.sweep()
 	if got := r.closed(); len(got) != 0 {
 		t.Fatalf("closed within the grace: %v", got)
 	}
 	r.clock.Advance(time.Minute)
-	r.proc.VisitAll(t.Context(), kpi.SweepVisitor, nil)
-	r.tt.Catchup()
+	r.sweep()
 	got := r.closed()
 	if a := got["revenue|total||2026-11-02T08:00:00Z"]; a == nil || a.Actual != 25 || a.Count != 2 {
 		t.Fatalf("08:00 bucket %+v after the grace, want both purchases", a)

@@ -82,6 +82,10 @@ type Series struct {
 // kpi|dimension|value.
 func (s Series) Key() string { return s.KPI + "|" + s.Dimension + "|" + s.Value }
 
+// Rate reports whether the series is a rate (conversion: the share of the
+// bucket's sessions that purchased) rather than a sum over its bucket.
+func (s Series) Rate() bool { return s.KPI == Conversion }
+
 // Bucket is a closed bucket of a series with the forecast the model made
 // for it before it saw the bucket.
 type Bucket struct {

@@ -144,12 +144,21 @@ func (b *Book) Advance(wm time.Time) error {
 	return nil
 }
 
-// close decides on the bucket from start: its forecast and the interval
-// rule, the plans it belongs to and the projection rule, then folds it
-// into the model.
-func (b *Book) close(start time.Time, y float64, count int64) error {
+// close decides on the bucket from start, of sum and count: its forecast
+// and the interval rule, the plans it belongs to and the projection rule,
+// then folds it into the model. A rate's bucket with nothing to count
+// (conversion with no session) has no value: it is published with count
+// 0, no rule decides on it, and the model steps over it.
+func (b *Book) close(start time.Time, sum float64, count int64) error {
 	st, series := b.St, b.series()
 	end := start.Add(BucketSize)
+	y, known := sum, true
+	if series.Rate() {
+		y, known = 0, count > 0
+		if known {
+			y = sum / float64(count)
+		}
+	}
 	actual := &schemas.KpiActual{
 		KPI: st.KPI, Dimension: st.Dimension, Value: st.Value,
 		BucketStart: start, BucketEnd: end, Actual: y, Count: count,
@@ -158,7 +167,7 @@ func (b *Book) close(start time.Time, y float64, count int64) error {
 		m := toModel(&st.Model)
 		if p, err := b.Forecast.predict(st, m, 1); err == nil {
 			actual.HasForecast, actual.Expected, actual.Lower, actual.Upper = true, p.Mean, p.Lower, p.Upper
-			if len(st.History) >= b.Forecast.AlertAfter {
+			if known && len(st.History) >= b.Forecast.AlertAfter {
 				rs := stateOf(st.Interval)
 				if a := b.Rules.Interval(&rs, series, Bucket{Start: start, End: end, Actual: y, Expected: p.Mean, Lower: p.Lower, Upper: p.Upper}); a != nil {
 					b.Alert(a)
@@ -166,6 +175,10 @@ func (b *Book) close(start time.Time, y float64, count int64) error {
 				st.Interval = rs.stored()
 			}
 		}
+	}
+	if !known {
+		b.Actual(actual)
+		return b.Forecast.skip(st)
 	}
 	b.Actual(actual)
 	kept := st.Plans[:0]
