@@ -3,9 +3,7 @@
 package integration
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"fmt"
 	"math"
 	"os"
@@ -29,7 +27,6 @@ import (
 	"github.com/activa-dev/activa/loadtest/score"
 	"github.com/activa-dev/activa/processors/features"
 	"github.com/activa-dev/activa/processors/identity"
-	"github.com/activa-dev/activa/processors/kpi"
 	"github.com/activa-dev/activa/processors/segments"
 	"github.com/activa-dev/activa/processors/triggers"
 	"github.com/activa-dev/activa/schemas"
@@ -210,111 +207,7 @@ func TestIntegrationIdentity(t *testing.T) {
 	checkSegments(t, kc, codecs, cat)
 	checkClusters(t, kc, codecs, cat, 7)
 	checkKpi(t, kc, codecs, cat, third, twice)
-}
-
-// purchaseRevenue sums the total revenue, as kpi counts it, of the events
-// of the JSON Lines file path from start to end.
-func purchaseRevenue(t *testing.T, path string, start, end time.Time) float64 {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var sum float64
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		var e struct {
-			Type  string    `json:"type"`
-			TS    time.Time `json:"ts"`
-			Value float64   `json:"value"`
-		}
-		if json.Unmarshal(sc.Bytes(), &e) != nil || e.TS.Before(start) || !e.TS.Before(end) {
-			continue // a malformed line, or out of the period
-		}
-		for _, c := range kpi.Purchase(&schemas.Event{Type: e.Type, TS: e.TS, Value: e.Value}) {
-			if c.Series == (kpi.Series{KPI: kpi.Revenue, Dimension: kpi.Total}) {
-				sum += c.Amount // what kpi counts as a purchase, and nothing else
-			}
-		}
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return sum
-}
-
-// checkKpi compares the total revenue and orders of every hour on
-// kpi.actuals with the sums of the resolved purchases of the hour, checks
-// that no contribution was dead-lettered, and looks for the projection
-// alert that the plan of day (twice its revenue) must have opened.
-func checkKpi(t *testing.T, kc *kafka.Config, codecs *topology.Codecs, cat topology.Catalog, day time.Time, plan float64) {
-	t.Helper()
-	waitQuiet(t, kc, cat.Prefix+"kpi")
-	type sums struct{ revenue, orders float64 }
-	want := map[time.Time]sums{}
-	consume(t, kc, codecs, cat, topology.EventsResolved, func(_ string, ev *schemas.ResolvedEvent) {
-		for _, c := range kpi.Purchase(&ev.Event) {
-			if c.Series.Dimension != kpi.Total {
-				continue
-			}
-			h := ev.Event.TS.UTC().Truncate(time.Hour)
-			s := want[h]
-			if c.Series.KPI == kpi.Revenue {
-				s.revenue += c.Amount
-			} else {
-				s.orders += c.Amount
-			}
-			want[h] = s
-		}
-	})
-	// The replay is in order: within the grace, no purchase is late for
-	// its bucket, however far event time ran ahead of its hops.
-	late := 0
-	consume(t, kc, codecs, cat, topology.Deadletter, func(_ string, d *schemas.DeadLetter) {
-		if d.Stage == "kpi" {
-			if late++; late <= 3 {
-				t.Errorf("kpi dead letter: %s %s", d.Reason, d.Error)
-			}
-		}
-	})
-	got := map[time.Time]sums{}
-	consume(t, kc, codecs, cat, topology.KpiActuals, func(_ string, a *schemas.KpiActual) {
-		if a.Dimension != kpi.Total {
-			return
-		}
-		s := got[a.BucketStart.UTC()]
-		if a.KPI == kpi.Revenue {
-			s.revenue = a.Actual
-		} else {
-			s.orders = a.Actual
-		}
-		got[a.BucketStart.UTC()] = s
-	})
-	bad := 0
-	for h, w := range want {
-		g := got[h]
-		if math.Abs(g.revenue-w.revenue) > 1e-6*max(w.revenue, 1) || g.orders != w.orders {
-			if bad++; bad <= 3 {
-				t.Errorf("kpi total at %s: revenue %.2f and %v orders, want %.2f and %v", h.Format(time.RFC3339), g.revenue, g.orders, w.revenue, w.orders)
-			}
-		}
-	}
-	var opened []*schemas.KpiAlert
-	consume(t, kc, codecs, cat, topology.KpiAlerts, func(_ string, a *schemas.KpiAlert) {
-		if a.Rule == kpi.RuleProjection && a.State == kpi.Open && a.KPI == kpi.Revenue && a.Dimension == kpi.Total {
-			opened = append(opened, a)
-		}
-	})
-	t.Logf("kpi on Apache Kafka: %d hours of purchases, %d with other totals on kpi.actuals, %d contributions dead-lettered; %d projection alerts on the total revenue",
-		len(want), bad, late, len(opened))
-	if len(opened) != 1 {
-		t.Fatalf("%d projection alerts opened on the total revenue, want 1 against the plan of %.2f for %s", len(opened), plan, day.Format(time.DateOnly))
-	}
-	if a := opened[0]; !a.PeriodStart.Equal(day) || a.Plan != plan || !(a.Projection < 0.9*plan) || a.TimeLeftMS <= 0 {
-		t.Errorf("projection alert %+v, want one for %s short of the plan of %.2f with time left", a, day.Format(time.DateOnly), plan)
-	}
+	checkConversion(t, kc, codecs, cat)
 }
 
 // checkClusters checks that the model on segment.model is seeded with k

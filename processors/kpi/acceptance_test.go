@@ -54,19 +54,15 @@ func TestShortfallsAreCaughtEarlyAndCleanSeriesStayQuiet(t *testing.T) {
 	if raceEnabled {
 		t.Skip("the replay runs in make test's pass without the race detector")
 	}
-	cfg := gen.DefaultConfig()
-	cfg.Profiles = envInt(t, "ACTIVA_KPI_PROFILES", 100000)
-	cfg.Days = 28
+	cfg := population(t, "ACTIVA_KPI_PROFILES", 100000)
 	cfg.Shortfalls = envInt(t, "ACTIVA_KPI_SHORTFALLS", 14)
-	cfg.Seed = uint64(envInt(t, "ACTIVA_KPI_SEED", int(cfg.Seed)))
-	cfg.MalformedShare = 0
 	clean := cfg
 	clean.Shortfalls = 0
 	base, _ := purchases(t, clean)
 	events, truth := purchases(t, cfg)
 	end := cfg.Start.Add(time.Duration(cfg.Days) * 24 * time.Hour)
 	plans := weekdayPlans(dailyTotals(base, cfg.Start), cfg.Start, cfg.Days)
-	out := replay(t, events, plans, kpi.DefaultRules(), end)
+	out := replay(t, purchaseFeed(events), plans, kpi.DefaultRules(), end)
 	if out.late != 0 {
 		t.Fatalf("%d contributions refused as late in an ordered replay", out.late)
 	}

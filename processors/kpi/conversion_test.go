@@ -1,6 +1,8 @@
 package kpi_test
 
 import (
+	"math"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
@@ -127,5 +129,69 @@ func TestAConversionPlanIsDeadLettered(t *testing.T) {
 	}
 	if !strings.Contains(dl[0].Error, "plans are followed for revenue and orders") {
 		t.Errorf("dead letter says %q, not which plans are followed", dl[0].Error)
+	}
+}
+
+// TestARateIntervalIsAsWideAsItsSessionsMakeIt feeds a conversion series
+// for three weeks with hours of very different numbers of sessions (60 at
+// night, two thousand in the day) converting at a steady daily pattern:
+// the 95% intervals cover about 95% of the quiet hours and of the busy
+// ones alike (within three standard deviations of a coverage measured on
+// that many buckets), because a rate's sampling noise shrinks with its
+// sessions; with one variance for all hours the quiet ones would leave
+// their interval far more often than the busy ones.
+func TestARateIntervalIsAsWideAsItsSessionsMakeIt(t *testing.T) {
+	f := kpi.DefaultForecasting()
+	var actuals []*schemas.KpiActual
+	b := &kpi.Book{
+		St: &schemas.KpiState{KPI: kpi.Conversion, Dimension: kpi.Total}, Rules: kpi.DefaultRules(), Forecast: f,
+		Actual: func(a *schemas.KpiActual) { actuals = append(actuals, a) },
+		Alert:  func(*schemas.KpiAlert) {},
+	}
+	rng := rand.New(rand.NewPCG(7, 11))
+	start := time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)
+	const hours = 21 * 24
+	var offset int64
+	for h := range hours {
+		at := start.Add(time.Duration(h) * time.Hour)
+		hour := at.Hour()
+		n := 60
+		if hour >= 9 && hour < 23 {
+			n = 2000
+		}
+		p := 0.03 + 0.01*math.Sin(2*math.Pi*float64(hour)/24)
+		for range n {
+			offset++
+			won := 0.0
+			if rng.Float64() < p {
+				won = 1
+			}
+			b.Add("s0", offset, at.Add(time.Minute), won)
+		}
+		if err := b.Advance(at.Add(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var in, all [2]int // quiet, busy
+	for _, a := range actuals[7*24:] {
+		if !a.HasForecast {
+			t.Fatalf("no forecast for %s after a week", a.BucketStart)
+		}
+		k := 0
+		if a.Count > 100 {
+			k = 1
+		}
+		all[k]++
+		if a.Actual >= a.Lower && a.Actual <= a.Upper {
+			in[k]++
+		}
+	}
+	for k, name := range []string{"quiet", "busy"} {
+		c := float64(in[k]) / float64(all[k])
+		sd := math.Sqrt(0.95 * 0.05 / float64(all[k]))
+		t.Logf("%s hours: %d of %d inside the interval (%.1f%%)", name, in[k], all[k], 100*c)
+		if math.Abs(c-0.95) > 3*sd {
+			t.Errorf("%s hours: coverage %.3f, want 0.95 within %.3f", name, c, 3*sd)
+		}
 	}
 }

@@ -150,10 +150,8 @@ func bandErr(st *schemas.KpiState, m *holtwinters.Model, mu float64) (mean, vari
 // and variance v.
 func squaredVar(mu, v float64) float64 { return 4*mu*mu*v + 2*v*v }
 
-// noise folds the one-step error e of a forecast of root mean pred into
-// its band.
-func noise(st *schemas.KpiState, pred, e float64) {
-	b := band(max(pred, 0))
+// noise folds the one-step error e into band b.
+func noise(st *schemas.KpiState, b int, e float64) {
 	for len(st.Noise) <= b {
 		st.Noise = append(st.Noise, schemas.KpiNoise{})
 	}
@@ -174,14 +172,14 @@ func noise(st *schemas.KpiState, pred, e float64) {
 	n.M2 = v * float64(n.N-1)
 }
 
-// observe folds the actual y of the next bucket into the series' model and
-// history, fitting the model again when it is due.
+// observe folds the actual y of the next bucket of a sum into the series'
+// model and history, fitting the model again when it is due.
 func (f Forecasting) observe(st *schemas.KpiState, y float64) error {
 	if st.Model.Period > 0 {
 		h := toModel(&st.Model)
 		root := math.Sqrt(max(y, 0))
 		e := h.Observe(root)
-		noise(st, root-e, e)
+		noise(st, band(max(root-e, 0)), e)
 		st.Model = fromModel(h, st.Model.Fitted, st.Model.Since+1)
 	}
 	return f.remember(st, y)

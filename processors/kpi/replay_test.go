@@ -15,9 +15,9 @@ import (
 	"github.com/activa-dev/activa/schemas"
 )
 
-// purchases generates cfg's population and returns its purchases, in the
-// order written, with the truth.
-func purchases(t *testing.T, cfg gen.Config) ([]*schemas.Event, *gen.Truth) {
+// generate generates cfg's population, hands each line to line in the
+// order written, and returns the truth.
+func generate(t *testing.T, cfg gen.Config, line func([]byte)) *gen.Truth {
 	t.Helper()
 	pr, pw := io.Pipe()
 	truth := &gen.Truth{}
@@ -27,13 +27,41 @@ func purchases(t *testing.T, cfg gen.Config) ([]*schemas.Event, *gen.Truth) {
 		pw.CloseWithError(err)
 		done <- err
 	}()
-	var out []*schemas.Event
 	sc := bufio.NewScanner(pr)
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
 	for sc.Scan() {
-		line := sc.Bytes()
+		line(sc.Bytes())
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	return truth
+}
+
+// population is the gen configuration of the replays: 28 days of
+// ACTIVA_KPI_SEED's population (default 1) of profiles persons, or of the
+// number in the environment variable named.
+func population(t *testing.T, env string, profiles int) gen.Config {
+	t.Helper()
+	cfg := gen.DefaultConfig()
+	cfg.Profiles = envInt(t, env, profiles)
+	cfg.Days = 28
+	cfg.Seed = uint64(envInt(t, "ACTIVA_KPI_SEED", int(cfg.Seed)))
+	cfg.MalformedShare = 0
+	return cfg
+}
+
+// purchases generates cfg's population and returns its purchases, in the
+// order written, with the truth.
+func purchases(t *testing.T, cfg gen.Config) ([]*schemas.Event, *gen.Truth) {
+	t.Helper()
+	var out []*schemas.Event
+	truth := generate(t, cfg, func(line []byte) {
 		if !bytes.Contains(line, []byte(`purchase"`)) {
-			continue
+			return
 		}
 		var e struct {
 			EventID  string  `json:"event_id"`
@@ -45,20 +73,14 @@ func purchases(t *testing.T, cfg gen.Config) ([]*schemas.Event, *gen.Truth) {
 			Value    float64 `json:"value"`
 		}
 		if json.Unmarshal(line, &e) != nil || (e.Type != "purchase" && e.Type != "store_purchase") {
-			continue // a malformed line
+			return // a malformed line
 		}
 		ts, err := time.Parse(time.RFC3339Nano, e.TS)
 		if err != nil {
-			continue
+			return
 		}
 		out = append(out, &schemas.Event{EventID: e.EventID, TS: ts, Type: e.Type, Channel: e.Channel, StoreID: e.StoreID, Category: e.Category, Value: e.Value})
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
-	}
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
+	})
 	return out, truth
 }
 
@@ -111,10 +133,26 @@ type replayed struct {
 	late    int
 }
 
-// replay feeds events, in order, through one book per series with the
-// watermark one hour behind the latest event, then closes everything.
+// fed is an input record of a replay: its event time and what it adds to
+// which series.
+type fed struct {
+	ts   time.Time
+	adds []kpi.Contribution
+}
+
+// purchaseFeed returns what the purchases of events add, in order.
+func purchaseFeed(events []*schemas.Event) []fed {
+	out := make([]fed, 0, len(events))
+	for _, ev := range events {
+		out = append(out, fed{ev.TS, kpi.Purchase(ev)})
+	}
+	return out
+}
+
+// replay feeds records, in order, through one book per series with the
+// watermark one hour behind the latest record, then closes everything.
 // Every plan is loaded first.
-func replay(t *testing.T, events []*schemas.Event, plans []*schemas.KpiForecast, rules kpi.Rules, end time.Time) replayed {
+func replay(t *testing.T, feed []fed, plans []*schemas.KpiForecast, rules kpi.Rules, end time.Time) replayed {
 	t.Helper()
 	out := replayed{actuals: map[kpi.Series][]*schemas.KpiActual{}}
 	books := map[kpi.Series]*kpi.Book{}
@@ -143,13 +181,13 @@ func replay(t *testing.T, events []*schemas.Event, plans []*schemas.KpiForecast,
 		}
 	}
 	var wm time.Time
-	for i, ev := range events {
-		if next := ev.TS.Add(-time.Hour).Truncate(time.Hour); next.After(wm) {
+	for i, f := range feed {
+		if next := f.ts.Add(-time.Hour).Truncate(time.Hour); next.After(wm) {
 			wm = next
 			advance(wm)
 		}
-		for _, c := range kpi.Purchase(ev) {
-			if book(c.Series).Add("r0", int64(i), ev.TS, c.Amount) == kpi.TooLate {
+		for _, c := range f.adds {
+			if book(c.Series).Add("r0", int64(i), f.ts, c.Amount) == kpi.TooLate {
 				out.late++
 			}
 		}

@@ -165,7 +165,11 @@ func (b *Book) close(start time.Time, sum float64, count int64) error {
 	}
 	if warm(&st.Model) {
 		m := toModel(&st.Model)
-		if p, err := b.Forecast.predict(st, m, 1); err == nil {
+		predict := func() (prediction, error) { return b.Forecast.predict(st, m, 1) }
+		if series.Rate() {
+			predict = func() (prediction, error) { return b.Forecast.predictRate(st, m, count) }
+		}
+		if p, err := predict(); err == nil {
 			actual.HasForecast, actual.Expected, actual.Lower, actual.Upper = true, p.Mean, p.Lower, p.Upper
 			if known && len(st.History) >= b.Forecast.AlertAfter {
 				rs := stateOf(st.Interval)
@@ -195,6 +199,9 @@ func (b *Book) close(start time.Time, sum float64, count int64) error {
 	}
 	clear(st.Plans[len(kept):])
 	st.Plans = kept
+	if series.Rate() {
+		return b.Forecast.observeRate(st, y, count)
+	}
 	return b.Forecast.observe(st, y)
 }
 
