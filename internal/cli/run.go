@@ -155,10 +155,14 @@ func (a *app) runProcessors(ctx context.Context, c *conn, codecs *topology.Codec
 		a.log.Debug("lag sample failed", "err", err)
 	})
 
-	rctx, cancel := context.WithCancel(ctx)
+	// The processors stop once the sweeps have: a visit aborted by a
+	// stopping processor leaves goka (v1.1.16) counting its visits after
+	// VisitAll has returned the count, a data race; a sweep under way when
+	// ctx ends finishes first.
+	rctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancel()
 	errs := make([]error, len(procs))
-	var wg sync.WaitGroup
+	var wg, sweeping sync.WaitGroup
 	for i, proc := range procs {
 		wg.Add(1)
 		go func() {
@@ -169,29 +173,41 @@ func (a *app) runProcessors(ctx context.Context, c *conn, codecs *topology.Codec
 			}
 		}()
 		if sw := sweeps[i]; sw.Sweep != "" {
-			wg.Go(func() { a.sweep(rctx, c, proc, sw) })
+			sweeping.Go(func() { a.sweep(ctx, rctx, c, proc, sw) })
 		}
 	}
+	go func() {
+		select {
+		case <-ctx.Done():
+		case <-rctx.Done():
+		}
+		sweeping.Wait()
+		cancel()
+	}()
 	a.log.Info("processors running", "groups", groups, "state_dir", stateDir)
 	wg.Wait()
+	sweeping.Wait()
 	return errors.Join(errs...)
 }
 
 // sweep visits every key of a processor's table through its sweep visitor
-// at each period, once the processor runs, until ctx ends.
-func (a *app) sweep(ctx context.Context, c *conn, proc *goka.Processor, p topology.Processor) {
+// at each period, once the processor runs, until ctx ends or the
+// processors stop (run, the processors' context, ends).
+func (a *app) sweep(ctx, run context.Context, c *conn, proc *goka.Processor, p topology.Processor) {
 	t := time.NewTicker(c.s.Tuning().Every(p))
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
+		case <-run.Done():
+			return
 		case <-t.C:
 		}
 		if !proc.Recovered() {
 			continue
 		}
-		if err := proc.VisitAll(ctx, p.Sweep, nil); err != nil && ctx.Err() == nil {
+		if err := proc.VisitAll(run, p.Sweep, nil); err != nil && run.Err() == nil {
 			a.log.Warn("sweep failed", "processor", p.Name, "visitor", p.Sweep, "err", err)
 		}
 	}
