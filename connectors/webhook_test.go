@@ -67,7 +67,7 @@ func TestWebhookTimeoutIsTransient(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-r.Context().Done():
-		case <-time.After(time.Second):
+		case <-time.After(200 * time.Millisecond):
 		}
 	}))
 	t.Cleanup(srv.Close)

@@ -1,0 +1,451 @@
+package connectors
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/activa-dev/activa/schemas"
+)
+
+// Config configures a Runner.
+type Config struct {
+	// Group is the consumer group. Required.
+	Group string
+	// Client holds the client options that reach the cluster (seeds,
+	// TLS, SASL); the runner adds the group's.
+	Client []kgo.Opt
+	// Sources decode each source topic, by its full name. Required.
+	Sources map[string]Source
+	// Routes send source records to destinations. Required.
+	Routes []Route
+	// Sinks are the destinations, by name. Required.
+	Sinks map[string]Sink
+	// Retry is the retry policy after a transient failure.
+	Retry Retry
+	// MaxInFlight bounds the source records under way at once (fetching
+	// pauses beyond it); default 1000.
+	MaxInFlight int
+	// CommitEvery is the period of offset commits; default 1 second.
+	CommitEvery time.Duration
+	// Deliveries and Deadletter are the topics of the delivery log and of
+	// dead letters. Required.
+	Deliveries, Deadletter string
+	// DeliveryCodec and DeadletterCodec encode them. Required.
+	DeliveryCodec   *schemas.Codec[schemas.Delivery]
+	DeadletterCodec *schemas.Codec[schemas.DeadLetter]
+	// Metrics count outcomes; nil counts nothing.
+	Metrics *Metrics
+	// Log receives what the runner does; default slog.Default().
+	Log *slog.Logger
+	// Now is the clock; default time.Now.
+	Now func() time.Time
+}
+
+// Validate reports a configuration the runner cannot run with.
+func (c Config) Validate() error {
+	var errs []error
+	if c.Group == "" || len(c.Sources) == 0 || len(c.Routes) == 0 || len(c.Sinks) == 0 {
+		errs = append(errs, errors.New("connect: a group, sources, routes and sinks are required"))
+	}
+	if c.Deliveries == "" || c.Deadletter == "" || c.DeliveryCodec == nil || c.DeadletterCodec == nil {
+		errs = append(errs, errors.New("connect: the deliveries and dead-letter topics and their codecs are required"))
+	}
+	for _, r := range c.Routes {
+		if _, ok := c.Sources[r.Topic]; !ok {
+			errs = append(errs, fmt.Errorf("connect: route %q reads %q, which is not a source", r.Name, r.Topic))
+		}
+		if _, ok := c.Sinks[r.Destination]; !ok {
+			errs = append(errs, fmt.Errorf("connect: route %q sends to %q, which is not a destination", r.Name, r.Destination))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Metrics count what the runner does.
+type Metrics struct {
+	// Deliveries counts final outcomes by destination and status.
+	Deliveries *prometheus.CounterVec
+	// Attempts counts calls of a sink by destination.
+	Attempts *prometheus.CounterVec
+}
+
+// NewMetrics registers the connector metrics with reg (nil: unregistered).
+func NewMetrics(reg prometheus.Registerer) *Metrics {
+	m := &Metrics{
+		Deliveries: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "activa_connect_deliveries_total", Help: "Final delivery outcomes, by destination and status."}, []string{"destination", "status"}),
+		Attempts:   prometheus.NewCounterVec(prometheus.CounterOpts{Name: "activa_connect_attempts_total", Help: "Delivery attempts, by destination."}, []string{"destination"}),
+	}
+	if reg != nil {
+		reg.MustRegister(m.Deliveries, m.Attempts)
+	}
+	return m
+}
+
+// Runner consumes the source topics with a consumer group and delivers
+// each record to the destinations of the routes it passes, each delivery
+// on its own (one slow destination or one person's retries hold back no
+// other delivery). A record's offset is committed only once every
+// delivery of it, and of every record before it in its partition, is
+// final: delivered, or dead-lettered after a permanent failure or the
+// retry budget. Every final outcome goes to the delivery log; a
+// dead-lettered one to the dead-letter topic too. A delivery interrupted
+// by a stop or a rebalance is not final: the record is read again, and
+// delivered again under the same idempotency key.
+type Runner struct {
+	cfg     Config
+	routes  []route
+	offsets *offsets
+
+	cl    *kgo.Client
+	mu    sync.Mutex
+	parts map[partition]*lane // the partitions owned, each with its deliveries
+}
+
+// lane is an owned partition: the context of its deliveries and their
+// count.
+type lane struct {
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+// New checks cfg and compiles its routes.
+func New(cfg Config) (*Runner, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if cfg.MaxInFlight == 0 {
+		cfg.MaxInFlight = 1000
+	}
+	if cfg.CommitEvery == 0 {
+		cfg.CommitEvery = time.Second
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	r := &Runner{cfg: cfg, offsets: newOffsets(), parts: map[partition]*lane{}}
+	for _, rt := range cfg.Routes {
+		c, err := compileRoute(rt)
+		if err != nil {
+			return nil, err
+		}
+		r.routes = append(r.routes, c)
+	}
+	return r, nil
+}
+
+// Run consumes until ctx ends, then waits for the deliveries under way to
+// stop, commits what is final and returns.
+func (r *Runner) Run(ctx context.Context) error {
+	var topics []string
+	for t := range r.cfg.Sources {
+		topics = append(topics, t)
+	}
+	slices.Sort(topics)
+	opts := append(slices.Clone(r.cfg.Client),
+		kgo.ConsumerGroup(r.cfg.Group), kgo.ConsumeTopics(topics...), kgo.DisableAutoCommit(),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
+		kgo.OnPartitionsRevoked(func(ctx context.Context, cl *kgo.Client, m map[string][]int32) { r.release(ctx, cl, m, true) }),
+		kgo.OnPartitionsLost(func(ctx context.Context, cl *kgo.Client, m map[string][]int32) { r.release(ctx, cl, m, false) }),
+	)
+	cl, err := kgo.NewClient(opts...)
+	if err != nil {
+		return fmt.Errorf("connect: creating the client of group %s: %w", r.cfg.Group, err)
+	}
+	defer cl.Close()
+	r.cl = cl
+	slots := make(chan struct{}, r.cfg.MaxInFlight)
+	tick := time.NewTicker(r.cfg.CommitEvery)
+	defer tick.Stop()
+	for ctx.Err() == nil {
+		fetches := cl.PollRecords(ctx, r.cfg.MaxInFlight)
+		if fetches.IsClientClosed() {
+			break
+		}
+		fetches.EachError(func(topic string, part int32, err error) {
+			if ctx.Err() == nil {
+				r.cfg.Log.Warn("fetch failed", "topic", topic, "partition", part, "err", err)
+			}
+		})
+		fetches.EachRecord(func(rec *kgo.Record) {
+			select {
+			case slots <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+			r.handle(rec, func() { <-slots })
+		})
+		select {
+		case <-tick.C:
+			r.commit(ctx, cl, nil)
+		default:
+		}
+	}
+	// Stop every delivery under way (not final: read again after a
+	// restart), then commit what is.
+	r.mu.Lock()
+	lanes := make([]*lane, 0, len(r.parts))
+	for _, l := range r.parts {
+		l.cancel()
+		lanes = append(lanes, l)
+	}
+	r.mu.Unlock()
+	for _, l := range lanes {
+		l.wg.Wait()
+	}
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	r.commit(cctx, cl, nil)
+	return nil
+}
+
+// laneOf returns the lane of a partition, opening it on its first record.
+func (r *Runner) laneOf(topic string, part int32) *lane {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	k := partition{topic, part}
+	l := r.parts[k]
+	if l == nil {
+		l = &lane{}
+		l.ctx, l.cancel = context.WithCancel(context.Background())
+		r.parts[k] = l
+	}
+	return l
+}
+
+// release stops the deliveries of partitions the consumer gives up and
+// waits for them; revoked ones commit what is final first, lost ones
+// cannot.
+func (r *Runner) release(ctx context.Context, cl *kgo.Client, m map[string][]int32, commit bool) {
+	var lanes []*lane
+	r.mu.Lock()
+	for topic, parts := range m {
+		for _, p := range parts {
+			if l := r.parts[partition{topic, p}]; l != nil {
+				l.cancel()
+				lanes = append(lanes, l)
+				delete(r.parts, partition{topic, p})
+			}
+		}
+	}
+	r.mu.Unlock()
+	for _, l := range lanes {
+		l.wg.Wait()
+	}
+	if commit {
+		r.commit(ctx, cl, m)
+	}
+	for topic, parts := range m {
+		for _, p := range parts {
+			r.offsets.forget(topic, p)
+		}
+	}
+}
+
+// commit commits the offsets that are final, of the partitions in only
+// (all when nil).
+func (r *Runner) commit(ctx context.Context, cl *kgo.Client, only map[string][]int32) {
+	out := map[string]map[int32]kgo.EpochOffset{}
+	for topic, parts := range r.offsets.committable() {
+		for p, off := range parts {
+			if only != nil && !slices.Contains(only[topic], p) {
+				continue
+			}
+			if out[topic] == nil {
+				out[topic] = map[int32]kgo.EpochOffset{}
+			}
+			out[topic][p] = kgo.EpochOffset{Epoch: -1, Offset: off}
+		}
+	}
+	if len(out) == 0 {
+		return
+	}
+	cl.CommitOffsetsSync(ctx, out, func(_ *kgo.Client, _ *kmsg.OffsetCommitRequest, resp *kmsg.OffsetCommitResponse, err error) {
+		if err == nil {
+			err = kerr.ErrorForCode(firstCommitError(resp))
+		}
+		if err != nil && ctx.Err() == nil {
+			r.cfg.Log.Warn("committing offsets failed", "group", r.cfg.Group, "err", err)
+		}
+	})
+}
+
+// firstCommitError returns the first error code of a commit's answer.
+func firstCommitError(resp *kmsg.OffsetCommitResponse) int16 {
+	for _, t := range resp.Topics {
+		for _, p := range t.Partitions {
+			if p.ErrorCode != 0 {
+				return p.ErrorCode
+			}
+		}
+	}
+	return 0
+}
+
+// handle starts the deliveries of one source record; free is called once
+// they are all over.
+func (r *Runner) handle(rec *kgo.Record, free func()) {
+	r.offsets.fetched(rec.Topic, rec.Partition, rec.Offset)
+	l := r.laneOf(rec.Topic, rec.Partition)
+	l.wg.Add(1)
+	go func() {
+		defer l.wg.Done()
+		defer free()
+		if r.deliverRecord(l.ctx, rec) {
+			r.offsets.done(rec.Topic, rec.Partition, rec.Offset)
+		}
+	}()
+}
+
+// deliverRecord delivers rec to the destination of every route it passes,
+// at once, and reports whether every delivery is final.
+func (r *Runner) deliverRecord(ctx context.Context, rec *kgo.Record) bool {
+	src := r.cfg.Sources[rec.Topic]
+	v, err := src.Decode(rec.Value)
+	if err != nil {
+		return r.deadletter(ctx, rec, "", "invalid", err)
+	}
+	body, err := json.Marshal(v.Value)
+	if err != nil {
+		return r.deadletter(ctx, rec, v.ID, "invalid", fmt.Errorf("encoding %s as JSON: %w", v.ID, err))
+	}
+	var fields map[string]any
+	if err := json.Unmarshal(body, &fields); err != nil {
+		return r.deadletter(ctx, rec, v.ID, "invalid", fmt.Errorf("reading %s as a JSON object: %w", v.ID, err))
+	}
+	var (
+		wg    sync.WaitGroup
+		mu    sync.Mutex
+		final = true
+		sent  = map[string]bool{}
+	)
+	for _, rt := range r.routes {
+		if rt.Topic != rec.Topic || sent[rt.Destination] {
+			continue
+		}
+		ok, err := rt.matches(fields)
+		if err != nil {
+			r.cfg.Log.Warn("route filter failed", "route", rt.Name, "record", v.ID, "err", err)
+			continue
+		}
+		if !ok {
+			continue
+		}
+		sent[rt.Destination] = true
+		m := &Message{
+			ID: idempotencyKey(rec.Topic, v.ID, rt.Destination), Topic: rec.Topic, Partition: rec.Partition, Offset: rec.Offset,
+			Kind: src.Kind, ProfileID: v.ProfileID, Purpose: rt.Purpose, Time: v.Time, Record: v.Value, Body: body,
+		}
+		wg.Go(func() {
+			ok := r.deliverOne(ctx, rt, m, rec)
+			mu.Lock()
+			final = final && ok
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	return final
+}
+
+// deliverOne delivers m along rt, logs its final outcome, and reports
+// whether it is final.
+func (r *Runner) deliverOne(ctx context.Context, rt route, m *Message, rec *kgo.Record) bool {
+	sink := r.cfg.Sinks[rt.Destination]
+	counted := countingSink{Sink: sink, m: r.cfg.Metrics, dest: rt.Destination}
+	o := deliver(ctx, counted, m, r.cfg.Retry, r.cfg.Now)
+	if !o.Final() {
+		return false
+	}
+	d := &schemas.Delivery{
+		DeliveryID: m.ID + "-" + strconv.FormatInt(o.Last.UnixNano(), 36), IdempotencyKey: m.ID,
+		SourceTopic: m.Topic, SourcePartition: m.Partition, SourceOffset: m.Offset, ProfileID: m.ProfileID,
+		Sink: sinkType(sink), Destination: rt.Destination, Status: o.Status, Reason: o.Reason, Attempts: int32(o.Attempts),
+		FirstAttemptTS: o.First, LastAttemptTS: o.Last, TS: r.cfg.Now(),
+	}
+	if o.Err != nil {
+		d.Reason = o.Reason + ": " + o.Err.Error()
+	}
+	if err := produce(ctx, r.cl, r.cfg.Deliveries, m.ID, r.cfg.DeliveryCodec, d); err != nil {
+		r.cfg.Log.Warn("writing the delivery log failed", "key", m.ID, "err", err)
+		return false
+	}
+	if mt := r.cfg.Metrics; mt != nil {
+		mt.Deliveries.WithLabelValues(rt.Destination, o.Status).Inc()
+	}
+	if o.Status == DeadLettered {
+		return r.deadletter(ctx, rec, m.ID, o.Reason, fmt.Errorf("delivering %s to %s: %w", m.ID, rt.Destination, o.Err))
+	}
+	r.cfg.Log.Debug("delivered", "key", m.ID, "destination", rt.Destination, "attempts", o.Attempts)
+	return true
+}
+
+// deadletter writes rec to the dead-letter topic and reports whether it
+// did: only then is the record final.
+func (r *Runner) deadletter(ctx context.Context, rec *kgo.Record, id, reason string, cause error) bool {
+	d := &schemas.DeadLetter{
+		Stage: "connect", Reason: reason, Error: cause.Error(), Source: rec.Topic, Partition: rec.Partition, Offset: rec.Offset,
+		EventID: id, Key: rec.Key, Original: rec.Value, TS: r.cfg.Now(),
+	}
+	if err := produce(ctx, r.cl, r.cfg.Deadletter, string(rec.Key), r.cfg.DeadletterCodec, d); err != nil {
+		r.cfg.Log.Warn("writing a dead letter failed", "topic", rec.Topic, "offset", rec.Offset, "err", err)
+		return false
+	}
+	r.cfg.Log.Warn("dead-lettered", "topic", rec.Topic, "partition", rec.Partition, "offset", rec.Offset, "reason", reason, "err", cause)
+	return true
+}
+
+// produce writes v, keyed by key, to topic, synchronously. An outcome is
+// written even when its delivery's partition is being given up (ctx
+// ended): the delivery happened.
+func produce[T any](ctx context.Context, cl *kgo.Client, topic, key string, c *schemas.Codec[T], v *T) error {
+	b, err := c.Encode(v)
+	if err != nil {
+		return fmt.Errorf("encoding a record for %s: %w", topic, err)
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	if err := cl.ProduceSync(ctx, &kgo.Record{Topic: topic, Key: []byte(key), Value: b}).FirstErr(); err != nil {
+		return fmt.Errorf("producing to %s: %w", topic, err)
+	}
+	return nil
+}
+
+// countingSink counts the attempts of a destination.
+type countingSink struct {
+	Sink
+	m    *Metrics
+	dest string
+}
+
+func (c countingSink) Deliver(ctx context.Context, m *Message) error {
+	if c.m != nil {
+		c.m.Attempts.WithLabelValues(c.dest).Inc()
+	}
+	return c.Sink.Deliver(ctx, m)
+}
+
+// sinkType names the kind of a sink, as in schemas.Delivery.Sink.
+func sinkType(s Sink) string {
+	switch s.(type) {
+	case *Webhook:
+		return "webhook"
+	case *JSONL:
+		return "jsonl"
+	}
+	return fmt.Sprintf("%T", s)
+}
