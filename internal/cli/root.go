@@ -23,8 +23,16 @@ type app struct {
 	log            *slog.Logger
 }
 
-// Main runs the command line with args and returns the process exit code.
+// Main runs the command line with args and returns the process exit code;
+// an interrupt or SIGTERM stops the command.
 func Main(args []string, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return mainContext(ctx, args, stdout, stderr)
+}
+
+// mainContext runs the command line with args until ctx ends.
+func mainContext(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	a := &app{stdout: stdout, stderr: stderr, log: slog.New(slog.DiscardHandler)}
 	root := &cobra.Command{
 		Use:           "activa",
@@ -51,10 +59,8 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	pf.String("log-format", "text", "log format: text or json")
 	root.AddCommand(
 		a.demoCmd(), a.brokerCmd(), a.runCmd(), a.genCmd(), a.replayCmd(),
-		a.tailCmd(), a.topologyCmd(), a.lookupCmd(), a.segmentsCmd(), a.forecastsCmd(),
+		a.tailCmd(), a.topologyCmd(), a.lookupCmd(), a.segmentsCmd(), a.forecastsCmd(), a.connectCmd(),
 	)
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	if err := root.ExecuteContext(ctx); err != nil {
 		fmt.Fprintf(stderr, "activa: %v\n", oneLine(err))
 		return 1
