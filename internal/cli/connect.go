@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/activa-dev/activa/connectors"
+	"github.com/activa-dev/activa/internal/obs"
 	"github.com/activa-dev/activa/schemas"
 	"github.com/activa-dev/activa/topology"
 )
@@ -94,6 +95,15 @@ a permanent failure or the retry budget); every outcome goes to the deliveries t
 				return err
 			}
 			defer closeSinks()
+			reg := obs.NewRegistry()
+			cfg.Metrics = connectors.NewMetrics(reg)
+			if s.HTTP != "" {
+				addr, err := obs.Serve(cmd.Context(), s.HTTP, obs.Handler(reg, &obs.Health{}), a.log)
+				if err != nil {
+					return err
+				}
+				a.log.Info("serving /metrics and /healthz", "addr", addr)
+			}
 			run, err := connectors.New(cfg)
 			if err != nil {
 				return err
@@ -103,6 +113,7 @@ a permanent failure or the retry budget); every outcome goes to the deliveries t
 		},
 	}
 	addConnFlags(cmd.Flags())
+	cmd.Flags().String("http", "", "serve /metrics and /healthz on this address, e.g. 127.0.0.1:8080")
 	return cmd
 }
 
