@@ -12,6 +12,11 @@
 // record's id and the destination, and metrics. [Webhook] is the reference
 // sink to copy.
 //
-// Consent per purpose, frequency caps and quiet hours are the runner's to
-// enforce next; the SMTP and PostgreSQL sinks are to come.
+// Before a message about a person goes out, the runner asks [People] for
+// the person's consent to the route's purpose (deny by default: no
+// consent recorded, nothing sent), holds it through the destination's
+// quiet hours (and asks again then: consent is that at the time of
+// sending), and counts it against the destination's frequency cap, which
+// the delivery log restores on a restart. A message not sent is logged as
+// suppressed with its reason. The SMTP and PostgreSQL sinks are to come.
 package connectors

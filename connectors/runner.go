@@ -2,12 +2,10 @@ package connectors
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
-	"strconv"
 	"sync"
 	"time"
 
@@ -32,6 +30,12 @@ type Config struct {
 	Routes []Route
 	// Sinks are the destinations, by name. Required.
 	Sinks map[string]Sink
+	// Policies are the destinations' caps and quiet hours, by name.
+	Policies map[string]Policy
+	// People tells who a profile is when a message is about to go: its
+	// consent, for routes with a purpose, and its time zone, for quiet
+	// hours. Required when a route has a purpose.
+	People People
 	// Retry is the retry policy after a transient failure.
 	Retry Retry
 	// MaxInFlight bounds the source records under way at once (fetching
@@ -63,11 +67,27 @@ func (c Config) Validate() error {
 		errs = append(errs, errors.New("connect: the deliveries and dead-letter topics and their codecs are required"))
 	}
 	for _, r := range c.Routes {
+		if r.Purpose != "" && !slices.Contains(Purposes, r.Purpose) {
+			errs = append(errs, fmt.Errorf("connect: route %q sends under purpose %q, not one of %v", r.Name, r.Purpose, Purposes))
+		}
+		if r.Purpose != "" && c.People == nil {
+			errs = append(errs, fmt.Errorf("connect: route %q sends under purpose %q, and nothing tells the consent of people", r.Name, r.Purpose))
+		}
 		if _, ok := c.Sources[r.Topic]; !ok {
 			errs = append(errs, fmt.Errorf("connect: route %q reads %q, which is not a source", r.Name, r.Topic))
 		}
 		if _, ok := c.Sinks[r.Destination]; !ok {
 			errs = append(errs, fmt.Errorf("connect: route %q sends to %q, which is not a destination", r.Name, r.Destination))
+		}
+	}
+	for name, p := range c.Policies {
+		if p.Cap < 0 || (p.Cap > 0 && p.CapPer <= 0) {
+			errs = append(errs, fmt.Errorf("connect: destination %q: a cap of %d per %v", name, p.Cap, p.CapPer))
+		}
+		if p.Quiet != nil {
+			if err := p.Quiet.Validate(); err != nil {
+				errs = append(errs, fmt.Errorf("connect: destination %q: %w", name, err))
+			}
 		}
 	}
 	return errors.Join(errs...)
@@ -107,6 +127,7 @@ type Runner struct {
 	cfg     Config
 	routes  []route
 	offsets *offsets
+	caps    *caps
 
 	cl    *kgo.Client
 	mu    sync.Mutex
@@ -138,7 +159,7 @@ func New(cfg Config) (*Runner, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	r := &Runner{cfg: cfg, offsets: newOffsets(), parts: map[partition]*lane{}}
+	r := &Runner{cfg: cfg, offsets: newOffsets(), caps: newCaps(), parts: map[partition]*lane{}}
 	for _, rt := range cfg.Routes {
 		c, err := compileRoute(rt)
 		if err != nil {
@@ -169,6 +190,9 @@ func (r *Runner) Run(ctx context.Context) error {
 	}
 	defer cl.Close()
 	r.cl = cl
+	if err := r.restoreCaps(ctx, cl); err != nil {
+		return err
+	}
 	slots := make(chan struct{}, r.cfg.MaxInFlight)
 	tick := time.NewTicker(r.cfg.CommitEvery)
 	defer tick.Stop()
@@ -295,134 +319,6 @@ func firstCommitError(resp *kmsg.OffsetCommitResponse) int16 {
 		}
 	}
 	return 0
-}
-
-// handle starts the deliveries of one source record; free is called once
-// they are all over.
-func (r *Runner) handle(rec *kgo.Record, free func()) {
-	r.offsets.fetched(rec.Topic, rec.Partition, rec.Offset)
-	l := r.laneOf(rec.Topic, rec.Partition)
-	l.wg.Add(1)
-	go func() {
-		defer l.wg.Done()
-		defer free()
-		if r.deliverRecord(l.ctx, rec) {
-			r.offsets.done(rec.Topic, rec.Partition, rec.Offset)
-		}
-	}()
-}
-
-// deliverRecord delivers rec to the destination of every route it passes,
-// at once, and reports whether every delivery is final.
-func (r *Runner) deliverRecord(ctx context.Context, rec *kgo.Record) bool {
-	src := r.cfg.Sources[rec.Topic]
-	v, err := src.Decode(rec.Value)
-	if err != nil {
-		return r.deadletter(ctx, rec, "", "invalid", err)
-	}
-	body, err := json.Marshal(v.Value)
-	if err != nil {
-		return r.deadletter(ctx, rec, v.ID, "invalid", fmt.Errorf("encoding %s as JSON: %w", v.ID, err))
-	}
-	var fields map[string]any
-	if err := json.Unmarshal(body, &fields); err != nil {
-		return r.deadletter(ctx, rec, v.ID, "invalid", fmt.Errorf("reading %s as a JSON object: %w", v.ID, err))
-	}
-	var (
-		wg    sync.WaitGroup
-		mu    sync.Mutex
-		final = true
-		sent  = map[string]bool{}
-	)
-	for _, rt := range r.routes {
-		if rt.Topic != rec.Topic || sent[rt.Destination] {
-			continue
-		}
-		ok, err := rt.matches(fields)
-		if err != nil {
-			r.cfg.Log.Warn("route filter failed", "route", rt.Name, "record", v.ID, "err", err)
-			continue
-		}
-		if !ok {
-			continue
-		}
-		sent[rt.Destination] = true
-		m := &Message{
-			ID: idempotencyKey(rec.Topic, v.ID, rt.Destination), Topic: rec.Topic, Partition: rec.Partition, Offset: rec.Offset,
-			Kind: src.Kind, ProfileID: v.ProfileID, Purpose: rt.Purpose, Time: v.Time, Record: v.Value, Body: body,
-		}
-		wg.Go(func() {
-			ok := r.deliverOne(ctx, rt, m, rec)
-			mu.Lock()
-			final = final && ok
-			mu.Unlock()
-		})
-	}
-	wg.Wait()
-	return final
-}
-
-// deliverOne delivers m along rt, logs its final outcome, and reports
-// whether it is final.
-func (r *Runner) deliverOne(ctx context.Context, rt route, m *Message, rec *kgo.Record) bool {
-	sink := r.cfg.Sinks[rt.Destination]
-	counted := countingSink{Sink: sink, m: r.cfg.Metrics, dest: rt.Destination}
-	o := deliver(ctx, counted, m, r.cfg.Retry, r.cfg.Now)
-	if !o.Final() {
-		return false
-	}
-	d := &schemas.Delivery{
-		DeliveryID: m.ID + "-" + strconv.FormatInt(o.Last.UnixNano(), 36), IdempotencyKey: m.ID,
-		SourceTopic: m.Topic, SourcePartition: m.Partition, SourceOffset: m.Offset, ProfileID: m.ProfileID,
-		Sink: sinkType(sink), Destination: rt.Destination, Status: o.Status, Reason: o.Reason, Attempts: int32(o.Attempts),
-		FirstAttemptTS: o.First, LastAttemptTS: o.Last, TS: r.cfg.Now(),
-	}
-	if o.Err != nil {
-		d.Reason = o.Reason + ": " + o.Err.Error()
-	}
-	if err := produce(ctx, r.cl, r.cfg.Deliveries, m.ID, r.cfg.DeliveryCodec, d); err != nil {
-		r.cfg.Log.Warn("writing the delivery log failed", "key", m.ID, "err", err)
-		return false
-	}
-	if mt := r.cfg.Metrics; mt != nil {
-		mt.Deliveries.WithLabelValues(rt.Destination, o.Status).Inc()
-	}
-	if o.Status == DeadLettered {
-		return r.deadletter(ctx, rec, m.ID, o.Reason, fmt.Errorf("delivering %s to %s: %w", m.ID, rt.Destination, o.Err))
-	}
-	r.cfg.Log.Debug("delivered", "key", m.ID, "destination", rt.Destination, "attempts", o.Attempts)
-	return true
-}
-
-// deadletter writes rec to the dead-letter topic and reports whether it
-// did: only then is the record final.
-func (r *Runner) deadletter(ctx context.Context, rec *kgo.Record, id, reason string, cause error) bool {
-	d := &schemas.DeadLetter{
-		Stage: "connect", Reason: reason, Error: cause.Error(), Source: rec.Topic, Partition: rec.Partition, Offset: rec.Offset,
-		EventID: id, Key: rec.Key, Original: rec.Value, TS: r.cfg.Now(),
-	}
-	if err := produce(ctx, r.cl, r.cfg.Deadletter, string(rec.Key), r.cfg.DeadletterCodec, d); err != nil {
-		r.cfg.Log.Warn("writing a dead letter failed", "topic", rec.Topic, "offset", rec.Offset, "err", err)
-		return false
-	}
-	r.cfg.Log.Warn("dead-lettered", "topic", rec.Topic, "partition", rec.Partition, "offset", rec.Offset, "reason", reason, "err", cause)
-	return true
-}
-
-// produce writes v, keyed by key, to topic, synchronously. An outcome is
-// written even when its delivery's partition is being given up (ctx
-// ended): the delivery happened.
-func produce[T any](ctx context.Context, cl *kgo.Client, topic, key string, c *schemas.Codec[T], v *T) error {
-	b, err := c.Encode(v)
-	if err != nil {
-		return fmt.Errorf("encoding a record for %s: %w", topic, err)
-	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-	defer cancel()
-	if err := cl.ProduceSync(ctx, &kgo.Record{Topic: topic, Key: []byte(key), Value: b}).FirstErr(); err != nil {
-		return fmt.Errorf("producing to %s: %w", topic, err)
-	}
-	return nil
 }
 
 // countingSink counts the attempts of a destination.

@@ -130,15 +130,32 @@ func (r *rig) trigger(n int) {
 	}
 }
 
-func (r *rig) runner(dest connectors.Sink, retry connectors.Retry) *connectors.Runner {
+// people grants every purpose to every profile but those it lists, which
+// granted only the purposes listed.
+type people map[string]schemas.Consent
+
+func (p people) Person(_ context.Context, id string) (connectors.Person, error) {
+	if c, ok := p[id]; ok {
+		return connectors.Person{Known: true, Consent: c}, nil
+	}
+	return connectors.Person{Known: true, Consent: schemas.Consent{Email: true, SMS: true, Push: true, Ads: true, Analytics: true}}, nil
+}
+
+// runner returns a runner of cart triggers to dest under the email
+// purpose; each option changes its configuration.
+func (r *rig) runner(dest connectors.Sink, retry connectors.Retry, options ...func(*connectors.Config)) *connectors.Runner {
 	r.t.Helper()
-	run, err := connectors.New(connectors.Config{
+	cfg := connectors.Config{
 		Group: "connect", Client: []kgo.Opt{kgo.SeedBrokers(r.seeds...)},
 		Sources: map[string]connectors.Source{"triggers": connectors.Triggers(r.triggers)},
 		Routes:  []connectors.Route{{Topic: "triggers", Filter: `kind == "cart_abandoned"`, Destination: "crm", Purpose: "email"}},
-		Sinks:   map[string]connectors.Sink{"crm": dest}, Retry: retry, CommitEvery: 50 * time.Millisecond,
+		Sinks:   map[string]connectors.Sink{"crm": dest}, Retry: retry, CommitEvery: 50 * time.Millisecond, People: people{},
 		Deliveries: "deliveries", Deadletter: "deadletter", DeliveryCodec: r.delivery, DeadletterCodec: r.dead,
-	})
+	}
+	for _, o := range options {
+		o(&cfg)
+	}
+	run, err := connectors.New(cfg)
 	if err != nil {
 		r.t.Fatal(err)
 	}
@@ -268,7 +285,8 @@ func TestAStoppedRunnerLosesNothingAndRedeliversUnderTheSameKey(t *testing.T) {
 	// The first runner stops half way.
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
-	go func() { done <- r.runner(slow, connectors.Retry{}).Run(ctx) }()
+	first := r.runner(slow, connectors.Retry{})
+	go func() { done <- first.Run(ctx) }()
 	r.outcomes(15)
 	cancel()
 	if err := <-done; err != nil {
@@ -276,7 +294,8 @@ func TestAStoppedRunnerLosesNothingAndRedeliversUnderTheSameKey(t *testing.T) {
 	}
 	// The second one finishes.
 	ctx, cancel = context.WithCancel(t.Context())
-	go func() { done <- r.runner(mustWebhook(t, h.srv.URL), connectors.Retry{}).Run(ctx) }()
+	second := r.runner(mustWebhook(t, h.srv.URL), connectors.Retry{})
+	go func() { done <- second.Run(ctx) }()
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
 		h.mu.Lock()

@@ -4,6 +4,7 @@ package main
 
 import (
 	"os"
+	_ "time/tzdata" // time zones of quiet hours, on machines without a zone database
 
 	"github.com/activa-dev/activa/internal/cli"
 )

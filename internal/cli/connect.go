@@ -41,6 +41,16 @@ type destinationFile struct {
 	BreakAfter uint32        `koanf:"break-after"`
 	Cooldown   time.Duration `koanf:"cooldown"`
 	Path       string        `koanf:"path"`
+	// Cap messages per person per CapPer; 0: no cap.
+	Cap    int           `koanf:"cap"`
+	CapPer time.Duration `koanf:"cap-per"`
+	// Quiet hours, as "21:00" to "08:00" in Zone (an IANA name; default
+	// UTC) unless the person's zone is known.
+	Quiet *struct {
+		From string `koanf:"from"`
+		To   string `koanf:"to"`
+		Zone string `koanf:"zone"`
+	} `koanf:"quiet"`
 }
 
 // routeFile is one route of the connect section; its topic is a catalog
@@ -95,6 +105,13 @@ a permanent failure or the retry budget); every outcome goes to the deliveries t
 				return err
 			}
 			defer closeSinks()
+			stateDir, _ := cmd.Flags().GetString("state-dir")
+			people, stopView, err := featuresPeople(cmd.Context(), c, codecs, stateDir)
+			if err != nil {
+				return err
+			}
+			defer stopView()
+			cfg.People = people
 			reg := obs.NewRegistry()
 			cfg.Metrics = connectors.NewMetrics(reg)
 			if s.HTTP != "" {
@@ -114,6 +131,7 @@ a permanent failure or the retry budget); every outcome goes to the deliveries t
 	}
 	addConnFlags(cmd.Flags())
 	cmd.Flags().String("http", "", "serve /metrics and /healthz on this address, e.g. 127.0.0.1:8080")
+	cmd.Flags().String("state-dir", "state", "directory of the local copy of profile.features that consent is read from")
 	return cmd
 }
 
@@ -156,7 +174,7 @@ func connectConfig(c *conn, codecs *topology.Codecs, cf connectFile) (connectors
 			c.cat.Name(topology.KpiAlerts):      connectors.KpiAlerts(alerts),
 		},
 		Retry:       connectors.Retry{Schedule: cf.Retry.Schedule, Jitter: cf.Retry.Jitter},
-		MaxInFlight: cf.MaxInFlight, Sinks: map[string]connectors.Sink{}, Log: c.log,
+		MaxInFlight: cf.MaxInFlight, Sinks: map[string]connectors.Sink{}, Policies: map[string]connectors.Policy{}, Log: c.log,
 	}
 	cfg.DeliveryCodec, errs[3] = topology.Typed[schemas.Delivery](codecs, topology.Deliveries)
 	cfg.DeadletterCodec, errs[4] = topology.Typed[schemas.DeadLetter](codecs, topology.Deadletter)
@@ -185,6 +203,12 @@ func connectConfig(c *conn, codecs *topology.Codecs, cf connectFile) (connectors
 			return connectors.Config{}, nil, err
 		}
 		cfg.Sinks[name] = s
+		p, err := policyOf(name, d)
+		if err != nil {
+			closeAll()
+			return connectors.Config{}, nil, err
+		}
+		cfg.Policies[name] = p
 	}
 	for _, r := range cf.Routes {
 		cfg.Routes = append(cfg.Routes, connectors.Route{
@@ -208,4 +232,32 @@ func newSink(name string, d destinationFile) (connectors.Sink, error) {
 		return connectors.NewJSONL(d.Path)
 	}
 	return nil, fmt.Errorf("destination %s: type %q is neither webhook nor jsonl", name, d.Type)
+}
+
+// policyOf reads the caps and quiet hours of destination d named name.
+func policyOf(name string, d destinationFile) (connectors.Policy, error) {
+	p := connectors.Policy{Cap: d.Cap, CapPer: d.CapPer}
+	if d.Quiet == nil {
+		return p, nil
+	}
+	q := &connectors.Quiet{Zone: time.UTC}
+	for _, f := range []struct {
+		s   string
+		out *time.Duration
+	}{{d.Quiet.From, &q.From}, {d.Quiet.To, &q.To}} {
+		t, err := time.Parse("15:04", f.s)
+		if err != nil {
+			return p, fmt.Errorf("destination %s: quiet hours %q are not a time of day like 21:00: %w", name, f.s, err)
+		}
+		*f.out = time.Duration(t.Hour())*time.Hour + time.Duration(t.Minute())*time.Minute
+	}
+	if d.Quiet.Zone != "" {
+		z, err := time.LoadLocation(d.Quiet.Zone)
+		if err != nil {
+			return p, fmt.Errorf("destination %s: quiet hours zone %q: %w", name, d.Quiet.Zone, err)
+		}
+		q.Zone = z
+	}
+	p.Quiet = q
+	return p, nil
 }

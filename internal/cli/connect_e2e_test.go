@@ -25,10 +25,13 @@ import (
 )
 
 // TestConnectDeliversTriggersAsItsConfigRoutesThem runs `activa connect`
-// with a settings file that routes cart triggers to a signed webhook and
-// every trigger to a JSONL file, produces triggers, and checks that each
-// arrived where its route sends it, once, with a signature that verifies,
-// and that every outcome is on the deliveries topic.
+// with a settings file that routes cart triggers to a signed webhook under
+// the e-mail purpose and every trigger to a JSONL file, produces features
+// (the first five profiles without e-mail consent, the last five none at
+// all) and triggers, and checks that each trigger arrived where its route
+// sends it, once, with a signature that verifies, that no message went to
+// a person without consent, and that every outcome is on the deliveries
+// topic.
 func TestConnectDeliversTriggersAsItsConfigRoutesThem(t *testing.T) {
 	brokers, reg := embeddedForTest(t)
 	dir := t.TempDir()
@@ -95,13 +98,30 @@ connect:
 		t.Fatal(err)
 	}
 	defer cl.Close()
-	carts := 0
+	fc, err := topology.Typed[schemas.ProfileFeatures](codecs, topology.ProfileFeatures)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 25 { // p-25 to p-29 have no features
+		p := fmt.Sprintf("p-%02d", i)
+		b, err := fc.Encode(&schemas.ProfileFeatures{ProfileID: p, Consent: schemas.Consent{Email: i >= 5, SMS: true}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cl.ProduceSync(t.Context(), &kgo.Record{Topic: c.cat.Name(topology.ProfileFeatures), Key: []byte(p), Value: b}).FirstErr(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	carts, consented := 0, 0
 	for i := range 30 {
 		kind := "cart_abandoned"
 		if i%3 == 2 {
 			kind = "form_abandoned"
 		} else {
 			carts++
+			if i >= 5 && i < 25 {
+				consented++
+			}
 		}
 		p := fmt.Sprintf("p-%02d", i)
 		b, err := tc.Encode(&schemas.Trigger{TriggerID: fmt.Sprintf("tr-%02d", i), ProfileID: p, Kind: kind, TS: time.Now().UTC()})
@@ -116,13 +136,15 @@ connect:
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan int, 1)
 	var stderr strings.Builder
-	go func() { done <- mainContext(ctx, []string{"connect", "--config", cfg}, io.Discard, &stderr) }()
+	go func() {
+		done <- mainContext(ctx, []string{"connect", "--config", cfg, "--state-dir", filepath.Join(dir, "state")}, io.Discard, &stderr)
+	}()
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
 		mu.Lock()
 		n := len(hooked)
 		mu.Unlock()
-		if n == carts && lines(t, out) == 30 {
+		if n == consented && lines(t, out) == 30 {
 			break
 		}
 		time.Sleep(50 * time.Millisecond)
@@ -134,8 +156,14 @@ connect:
 	mu.Lock()
 	hookedN := len(hooked)
 	mu.Unlock()
-	if hookedN != carts {
-		t.Errorf("%d cart triggers reached the webhook, want %d", hookedN, carts)
+	if hookedN != consented {
+		t.Errorf("%d cart triggers reached the webhook, want the %d of people who consent to e-mail", hookedN, consented)
+	}
+	for id := range hooked {
+		var i int
+		if _, err := fmt.Sscanf(id, "tr-%d", &i); err != nil || i < 5 || i >= 25 {
+			t.Errorf("trigger %s reached a person without e-mail consent", id)
+		}
 	}
 	if n := lines(t, out); n != 30 {
 		t.Errorf("%d lines in the archive, want every one of the 30 triggers", n)
@@ -144,10 +172,10 @@ connect:
 	if code != 0 {
 		t.Fatalf("tail: %s", errs)
 	}
-	delivered := strings.Count(tail, `"status":"delivered"`)
-	t.Logf("%d cart triggers on the webhook, %d lines in the archive, %d delivered outcomes logged", hookedN, lines(t, out), delivered)
-	if delivered != carts+30 {
-		t.Errorf("%d delivered outcomes on the deliveries topic, want %d", delivered, carts+30)
+	delivered, suppressed := strings.Count(tail, `"status":"delivered"`), strings.Count(tail, `"reason":"no_consent"`)
+	t.Logf("%d cart triggers on the webhook, %d lines in the archive; %d delivered and %d suppressed outcomes logged", hookedN, lines(t, out), delivered, suppressed)
+	if delivered != consented+30 || suppressed != carts-consented {
+		t.Errorf("%d delivered and %d suppressed outcomes on the deliveries topic, want %d and %d", delivered, suppressed, consented+30, carts-consented)
 	}
 }
 

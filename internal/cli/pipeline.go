@@ -35,14 +35,25 @@ func identityLookup(ctx context.Context, c *conn, codecs *topology.Codecs, state
 	if err != nil {
 		return nil, nil, err
 	}
+	v, stop, err := openView(ctx, c, topology.IdentityTable, node, filepath.Join(stateDir, "view-identity"))
+	if err != nil {
+		return nil, nil, err
+	}
+	return identity.NewLookup(identity.ViewGetter(v)), stop, nil
+}
+
+// openView opens a goka view of the compacted topic (a catalog name),
+// keeping its local copy in dir, and returns it once it has caught up;
+// stop closes it.
+func openView(ctx context.Context, c *conn, topic string, codec goka.Codec, dir string) (*goka.View, func(), error) {
 	opts, err := c.kc.GokaViewOptions()
 	if err != nil {
 		return nil, nil, err
 	}
-	opts = append(opts, goka.WithViewStorageBuilder(storage.DefaultBuilder(filepath.Join(stateDir, "view-identity"))))
-	v, err := goka.NewView(c.kc.Brokers, goka.Table(c.cat.Name(topology.IdentityTable)), node, opts...)
+	opts = append(opts, goka.WithViewStorageBuilder(storage.DefaultBuilder(dir)))
+	v, err := goka.NewView(c.kc.Brokers, goka.Table(c.cat.Name(topic)), codec, opts...)
 	if err != nil {
-		return nil, nil, fmt.Errorf("opening identity view: %w", err)
+		return nil, nil, fmt.Errorf("opening a view of %s: %w", topic, err)
 	}
 	vctx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)
@@ -50,19 +61,19 @@ func identityLookup(ctx context.Context, c *conn, codecs *topology.Codecs, state
 	stop := func() {
 		cancel()
 		if err := <-done; err != nil {
-			c.log.Warn("identity view stopped with an error", "err", err)
+			c.log.Warn("view stopped with an error", "topic", topic, "err", err)
 		}
 	}
 	for !v.Recovered() {
 		select {
 		case err := <-done:
 			cancel()
-			return nil, nil, fmt.Errorf("identity view stopped: %w", err)
+			return nil, nil, fmt.Errorf("view of %s stopped: %w", topic, err)
 		case <-ctx.Done():
 			stop()
 			return nil, nil, ctx.Err()
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
-	return identity.NewLookup(identity.ViewGetter(v)), stop, nil
+	return v, stop, nil
 }
