@@ -30,6 +30,8 @@ KAFKA_BROKERS := 127.0.0.1:$(KAFKA_PORT)
 
 # Python environment for integration/python/check_avro.py (confluent-kafka).
 VENV := build/venv
+# Debian's python3-aiosmtpd installs into the system interpreter.
+AIOSMTPD_PYTHON ?= /usr/bin/python3
 VENV_STAMP := $(VENV)/.installed
 
 .PHONY: build demo test test-kafka bench lint fmt-check tidy-check venv kafka-fetch kafka-start kafka-stop
@@ -51,7 +53,8 @@ test:
 # broker that was already running is refused by kafka.sh and left alone); the target
 # fails with the tests' status. The tests find the broker script in
 # ACTIVA_KAFKA_SCRIPT (to restart it in fault tests) and the Python with
-# confluent-kafka in ACTIVA_PYTHON.
+# confluent-kafka in ACTIVA_PYTHON, and the Python with Debian's aiosmtpd (the SMTP
+# server of the e-mail tests) in ACTIVA_AIOSMTPD_PYTHON.
 test-kafka: kafka-fetch venv
 	$(KAFKA_SH) start >/dev/null; \
 	trap '$(KAFKA_SH) stop' EXIT; \
@@ -59,6 +62,7 @@ test-kafka: kafka-fetch venv
 	ACTIVA_INTEGRATION=1 \
 	ACTIVA_KAFKA_SCRIPT="$(CURDIR)/$(KAFKA_SH)" \
 	ACTIVA_PYTHON="$(CURDIR)/$(VENV)/bin/python" \
+	ACTIVA_AIOSMTPD_PYTHON="$(AIOSMTPD_PYTHON)" \
 	$(GO) test -tags integration -count=1 -race -timeout $(INTEGRATION_TIMEOUT) -run '$(INTEGRATION_RUN)' -v ./integration/...
 
 bench:

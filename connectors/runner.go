@@ -342,6 +342,8 @@ func sinkType(s Sink) string {
 		return "webhook"
 	case *JSONL:
 		return "jsonl"
+	case *SMTP:
+		return "smtp"
 	}
 	return fmt.Sprintf("%T", s)
 }

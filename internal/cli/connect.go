@@ -32,7 +32,7 @@ type connectFile struct {
 
 // destinationFile is one destination of the connect section.
 type destinationFile struct {
-	Type       string        `koanf:"type"` // webhook or jsonl
+	Type       string        `koanf:"type"` // webhook, smtp or jsonl
 	URL        string        `koanf:"url"`
 	Secret     string        `koanf:"secret"`
 	Timeout    time.Duration `koanf:"timeout"`
@@ -41,6 +41,18 @@ type destinationFile struct {
 	BreakAfter uint32        `koanf:"break-after"`
 	Cooldown   time.Duration `koanf:"cooldown"`
 	Path       string        `koanf:"path"`
+	// An smtp destination's server, sender and templates (see
+	// connectors.SMTPConfig); body-file reads the body template from a file.
+	Host     string `koanf:"host"`
+	Port     int    `koanf:"port"`
+	User     string `koanf:"user"`
+	Password string `koanf:"password"`
+	TLS      string `koanf:"tls"`
+	From     string `koanf:"from"`
+	To       string `koanf:"to"`
+	Subject  string `koanf:"subject"`
+	Body     string `koanf:"body"`
+	BodyFile string `koanf:"body-file"`
 	// Cap messages per person per CapPer; 0: no cap.
 	Cap    int           `koanf:"cap"`
 	CapPer time.Duration `koanf:"cap-per"`
@@ -75,6 +87,8 @@ connection settings and a connect section:
     retry: {schedule: [5s, 30s, 2m, 10m], jitter: 0.2}
     destinations:
       loyalty: {type: webhook, url: "https://example.com/hooks", secret: "whsec_...", rate: 20}
+      mail: {type: smtp, host: 127.0.0.1, port: 25, from: shop@example.com, to: "{{.ProfileID}}@relay.example.com",
+             subject: "Your cart is waiting", body-file: cart.txt}
       archive: {type: jsonl, path: deliveries.jsonl}
     routes:
       - {topic: segment.changes, filter: 'kind == "tier" && to == "gold"', destination: loyalty}
@@ -225,13 +239,26 @@ func newSink(name string, d destinationFile) (connectors.Sink, error) {
 		return connectors.NewWebhook(name, connectors.WebhookConfig{
 			URL: d.URL, Secret: d.Secret, Timeout: d.Timeout, Rate: d.Rate, Burst: d.Burst, BreakAfter: d.BreakAfter, Cooldown: d.Cooldown,
 		})
+	case "smtp":
+		body := d.Body
+		if d.BodyFile != "" {
+			b, err := os.ReadFile(d.BodyFile)
+			if err != nil {
+				return nil, fmt.Errorf("destination %s: reading the body template: %w", name, err)
+			}
+			body = string(b)
+		}
+		return connectors.NewSMTP(name, connectors.SMTPConfig{
+			Host: d.Host, Port: d.Port, User: d.User, Password: d.Password, TLS: d.TLS, From: d.From,
+			To: d.To, Subject: d.Subject, Body: body, Timeout: d.Timeout,
+		})
 	case "jsonl":
 		if d.Path == "" {
 			return nil, fmt.Errorf("destination %s: a jsonl destination needs a path", name)
 		}
 		return connectors.NewJSONL(d.Path)
 	}
-	return nil, fmt.Errorf("destination %s: type %q is neither webhook nor jsonl", name, d.Type)
+	return nil, fmt.Errorf("destination %s: type %q is not webhook, smtp or jsonl", name, d.Type)
 }
 
 // policyOf reads the caps and quiet hours of destination d named name.
