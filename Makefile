@@ -26,6 +26,7 @@ INTEGRATION_RUN ?= Integration
 # The test broker listens on 127.0.0.1:$(KAFKA_PORT); kafka.sh reads the same variable.
 export KAFKA_PORT ?= 29092
 KAFKA_SH := scripts/kafka/kafka.sh
+PG_SH := scripts/postgres/postgres.sh
 KAFKA_BROKERS := 127.0.0.1:$(KAFKA_PORT)
 
 # Python environment for integration/python/check_avro.py (confluent-kafka).
@@ -53,12 +54,16 @@ test:
 # broker that was already running is refused by kafka.sh and left alone); the target
 # fails with the tests' status. The tests find the broker script in
 # ACTIVA_KAFKA_SCRIPT (to restart it in fault tests) and the Python with
-# confluent-kafka in ACTIVA_PYTHON, and the Python with Debian's aiosmtpd (the SMTP
-# server of the e-mail tests) in ACTIVA_AIOSMTPD_PYTHON.
+# confluent-kafka in ACTIVA_PYTHON, the Python with Debian's aiosmtpd (the SMTP
+# server of the e-mail tests) in ACTIVA_AIOSMTPD_PYTHON, and a PostgreSQL server
+# (Debian's, started for the run on loopback, data under build/postgres) in
+# ACTIVA_POSTGRES_DSN.
 test-kafka: kafka-fetch venv
 	$(KAFKA_SH) start >/dev/null; \
-	trap '$(KAFKA_SH) stop' EXIT; \
+	trap '$(KAFKA_SH) stop; $(PG_SH) stop' EXIT; \
+	$(PG_SH) start; \
 	KAFKA_BROKERS=$(KAFKA_BROKERS) \
+	ACTIVA_POSTGRES_DSN="$$($(PG_SH) dsn)" \
 	ACTIVA_INTEGRATION=1 \
 	ACTIVA_KAFKA_SCRIPT="$(CURDIR)/$(KAFKA_SH)" \
 	ACTIVA_PYTHON="$(CURDIR)/$(VENV)/bin/python" \

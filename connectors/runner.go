@@ -344,6 +344,8 @@ func sinkType(s Sink) string {
 		return "jsonl"
 	case *SMTP:
 		return "smtp"
+	case *Postgres:
+		return "postgres"
 	}
 	return fmt.Sprintf("%T", s)
 }

@@ -22,11 +22,18 @@ import (
 
 func brokers(t *testing.T) string {
 	t.Helper()
-	b := os.Getenv("KAFKA_BROKERS")
-	if b == "" {
-		t.Fatal("KAFKA_BROKERS is not set: run the suite with make test-kafka")
+	return suiteEnv(t, "KAFKA_BROKERS")
+}
+
+// suiteEnv returns the environment variable name, which make test-kafka
+// sets to tell the suite where its servers are.
+func suiteEnv(t *testing.T, name string) string {
+	t.Helper()
+	v := os.Getenv(name)
+	if v == "" {
+		t.Fatalf("%s is not set: run the suite with make test-kafka", name)
 	}
-	return b
+	return v
 }
 
 // prefix returns a topic prefix unique to this test run.

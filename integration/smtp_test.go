@@ -23,10 +23,7 @@ import (
 // directory it writes accepted messages to.
 func smtpd(t *testing.T) (int, string) {
 	t.Helper()
-	python := os.Getenv("ACTIVA_AIOSMTPD_PYTHON")
-	if python == "" {
-		t.Fatal("ACTIVA_AIOSMTPD_PYTHON is not set: run the suite with make test-kafka")
-	}
+	python := suiteEnv(t, "ACTIVA_AIOSMTPD_PYTHON")
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

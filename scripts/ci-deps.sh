@@ -3,7 +3,8 @@
 # machine may lack: kcat (the test broker's readiness check and a handy client),
 # a Java 17 runtime and Maven (the real Kafka broker), python3-venv (the Avro
 # checker in integration/python), python3-aiosmtpd (the SMTP server of the e-mail
-# tests). Only missing tools are installed; run as root (or with sudo available).
+# tests), postgresql (the audience table's server). Only missing tools are
+# installed; run as root (or with sudo available).
 set -euo pipefail
 
 pkgs=()
@@ -12,6 +13,7 @@ command -v java >/dev/null || pkgs+=(openjdk-17-jre-headless)
 command -v mvn >/dev/null || pkgs+=(maven)
 python3 -c 'import venv, ensurepip' 2>/dev/null || pkgs+=(python3-venv)
 /usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null || pkgs+=(python3-aiosmtpd)
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || pkgs+=(postgresql)
 
 if ((${#pkgs[@]} == 0)); then
 	echo "ci-deps: nothing to install"

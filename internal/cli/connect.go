@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -32,7 +33,7 @@ type connectFile struct {
 
 // destinationFile is one destination of the connect section.
 type destinationFile struct {
-	Type       string        `koanf:"type"` // webhook, smtp or jsonl
+	Type       string        `koanf:"type"` // webhook, smtp, postgres or jsonl
 	URL        string        `koanf:"url"`
 	Secret     string        `koanf:"secret"`
 	Timeout    time.Duration `koanf:"timeout"`
@@ -53,6 +54,9 @@ type destinationFile struct {
 	Subject  string `koanf:"subject"`
 	Body     string `koanf:"body"`
 	BodyFile string `koanf:"body-file"`
+	// A postgres destination's database and audience table.
+	DSN   string `koanf:"dsn"`
+	Table string `koanf:"table"`
 	// Cap messages per person per CapPer; 0: no cap.
 	Cap    int           `koanf:"cap"`
 	CapPer time.Duration `koanf:"cap-per"`
@@ -89,8 +93,10 @@ connection settings and a connect section:
       loyalty: {type: webhook, url: "https://example.com/hooks", secret: "whsec_...", rate: 20}
       mail: {type: smtp, host: 127.0.0.1, port: 25, from: shop@example.com, to: "{{.ProfileID}}@relay.example.com",
              subject: "Your cart is waiting", body-file: cart.txt}
+      audience: {type: postgres, dsn: "postgres://activa@127.0.0.1:5432/crm", table: activa_audience}
       archive: {type: jsonl, path: deliveries.jsonl}
     routes:
+      - {topic: segment.changes, destination: audience}
       - {topic: segment.changes, filter: 'kind == "tier" && to == "gold"', destination: loyalty}
       - {topic: triggers, filter: 'kind == "cart_abandoned"', destination: archive, purpose: email}
 
@@ -114,7 +120,7 @@ a permanent failure or the retry budget); every outcome goes to the deliveries t
 			if err != nil {
 				return err
 			}
-			cfg, closeSinks, err := connectConfig(c, codecs, cf)
+			cfg, closeSinks, err := connectConfig(cmd.Context(), c, codecs, cf)
 			if err != nil {
 				return err
 			}
@@ -170,7 +176,7 @@ func loadConnect(path string) (connectFile, error) {
 
 // connectConfig builds the runner's configuration from the connect
 // section; the returned func closes the sinks.
-func connectConfig(c *conn, codecs *topology.Codecs, cf connectFile) (connectors.Config, func(), error) {
+func connectConfig(ctx context.Context, c *conn, codecs *topology.Codecs, cf connectFile) (connectors.Config, func(), error) {
 	var errs [5]error
 	var (
 		changes  *schemas.Codec[schemas.SegmentChange]
@@ -211,7 +217,7 @@ func connectConfig(c *conn, codecs *topology.Codecs, cf connectFile) (connectors
 		}
 	}
 	for name, d := range cf.Destinations {
-		s, err := newSink(name, d)
+		s, err := newSink(ctx, name, d)
 		if err != nil {
 			closeAll()
 			return connectors.Config{}, nil, err
@@ -233,8 +239,10 @@ func connectConfig(c *conn, codecs *topology.Codecs, cf connectFile) (connectors
 }
 
 // newSink opens the destination d named name.
-func newSink(name string, d destinationFile) (connectors.Sink, error) {
+func newSink(ctx context.Context, name string, d destinationFile) (connectors.Sink, error) {
 	switch d.Type {
+	case "postgres":
+		return connectors.NewPostgres(ctx, name, connectors.PostgresConfig{DSN: d.DSN, Table: d.Table})
 	case "webhook":
 		return connectors.NewWebhook(name, connectors.WebhookConfig{
 			URL: d.URL, Secret: d.Secret, Timeout: d.Timeout, Rate: d.Rate, Burst: d.Burst, BreakAfter: d.BreakAfter, Cooldown: d.Cooldown,
@@ -258,7 +266,7 @@ func newSink(name string, d destinationFile) (connectors.Sink, error) {
 		}
 		return connectors.NewJSONL(d.Path)
 	}
-	return nil, fmt.Errorf("destination %s: type %q is not webhook, smtp or jsonl", name, d.Type)
+	return nil, fmt.Errorf("destination %s: type %q is not webhook, smtp, postgres or jsonl", name, d.Type)
 }
 
 // policyOf reads the caps and quiet hours of destination d named name.
