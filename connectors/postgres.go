@@ -96,12 +96,23 @@ func (p *Postgres) Deliver(ctx context.Context, m *Message) error {
 VALUES ($1, $2, $3, $4)
 ON CONFLICT (profile_id) DO UPDATE SET ` + col + ` = EXCLUDED.` + col + `, ` + col + `_offset = EXCLUDED.` + col + `_offset, updated_at = EXCLUDED.updated_at
 WHERE a.` + col + `_offset IS NULL OR a.` + col + `_offset < EXCLUDED.` + col + `_offset`
-	batch := &pgx.Batch{}
-	batch.Queue(upsert, c.ProfileID, to, m.Offset, c.TS)
-	if to == nil {
-		batch.Queue(`DELETE FROM `+p.table+` WHERE profile_id = $1 AND tier IS NULL AND lifecycle IS NULL AND cluster IS NULL`, c.ProfileID)
-	}
-	if err := p.pool.SendBatch(ctx, batch).Close(); err != nil {
+	// The changes of one profile, delivered at once, take turns (a
+	// transaction lock on the profile): the last to clear a column sees
+	// whether the others are clear.
+	err := pgx.BeginFunc(ctx, p.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, c.ProfileID); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, upsert, c.ProfileID, to, m.Offset, c.TS); err != nil {
+			return err
+		}
+		if to == nil {
+			_, err := tx.Exec(ctx, `DELETE FROM `+p.table+` WHERE profile_id = $1 AND tier IS NULL AND lifecycle IS NULL AND cluster IS NULL`, c.ProfileID)
+			return err
+		}
+		return nil
+	})
+	if err != nil {
 		return classify(fmt.Errorf("postgres: applying %s to %s: %w", c.ChangeID, c.ProfileID, err))
 	}
 	return nil

@@ -114,9 +114,11 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 }
 
 // Runner consumes the source topics with a consumer group and delivers
-// each record to the destinations of the routes it passes, each delivery
-// on its own (one slow destination or one person's retries hold back no
-// other delivery). A record's offset is committed only once every
+// each record to the destinations of the routes it passes. The messages of
+// one key (a person, a KPI series) to one destination go in the order of
+// their partition, each once the one before is final; every other key and
+// destination goes on meanwhile (one slow destination or one person's
+// retries hold back no one else). A record's offset is committed only once every
 // delivery of it, and of every record before it in its partition, is
 // final: delivered, or dead-lettered after a permanent failure or the
 // retry budget. Every final outcome goes to the delivery log; a
@@ -129,9 +131,19 @@ type Runner struct {
 	offsets *offsets
 	caps    *caps
 
-	cl    *kgo.Client
+	cl *kgo.Client
+	// commitMu orders commits; committed is what they committed, by
+	// partition.
+	commitMu  sync.Mutex
+	committed map[partition]int64
+
 	mu    sync.Mutex
 	parts map[partition]*lane // the partitions owned, each with its deliveries
+
+	// chains holds, by key and destination, the turn of the last message
+	// under way.
+	chainMu sync.Mutex
+	chains  map[chainKey]chan struct{}
 }
 
 // lane is an owned partition: the context of its deliveries and their
@@ -159,7 +171,7 @@ func New(cfg Config) (*Runner, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	r := &Runner{cfg: cfg, offsets: newOffsets(), caps: newCaps(), parts: map[partition]*lane{}}
+	r := &Runner{cfg: cfg, offsets: newOffsets(), caps: newCaps(), parts: map[partition]*lane{}, committed: map[partition]int64{}, chains: map[chainKey]chan struct{}{}}
 	for _, rt := range cfg.Routes {
 		c, err := compileRoute(rt)
 		if err != nil {
@@ -194,8 +206,22 @@ func (r *Runner) Run(ctx context.Context) error {
 		return err
 	}
 	slots := make(chan struct{}, r.cfg.MaxInFlight)
-	tick := time.NewTicker(r.cfg.CommitEvery)
-	defer tick.Stop()
+	// Offsets are committed on a period of their own: a poll waits for
+	// new records, and the deliveries of the last ones end after it.
+	committing := make(chan struct{})
+	go func() {
+		defer close(committing)
+		tick := time.NewTicker(r.cfg.CommitEvery)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+				r.commit(ctx, cl, nil)
+			}
+		}
+	}()
 	for ctx.Err() == nil {
 		fetches := cl.PollRecords(ctx, r.cfg.MaxInFlight)
 		if fetches.IsClientClosed() {
@@ -214,12 +240,8 @@ func (r *Runner) Run(ctx context.Context) error {
 			}
 			r.handle(rec, func() { <-slots })
 		})
-		select {
-		case <-tick.C:
-			r.commit(ctx, cl, nil)
-		default:
-		}
 	}
+	<-committing
 	// Stop every delivery under way (not final: read again after a
 	// restart), then commit what is.
 	r.mu.Lock()
@@ -274,20 +296,28 @@ func (r *Runner) release(ctx context.Context, cl *kgo.Client, m map[string][]int
 	if commit {
 		r.commit(ctx, cl, m)
 	}
+	r.commitMu.Lock()
 	for topic, parts := range m {
 		for _, p := range parts {
 			r.offsets.forget(topic, p)
+			delete(r.committed, partition{topic, p})
 		}
 	}
+	r.commitMu.Unlock()
 }
 
 // commit commits the offsets that are final, of the partitions in only
 // (all when nil).
 func (r *Runner) commit(ctx context.Context, cl *kgo.Client, only map[string][]int32) {
+	r.commitMu.Lock()
+	defer r.commitMu.Unlock()
 	out := map[string]map[int32]kgo.EpochOffset{}
 	for topic, parts := range r.offsets.committable() {
 		for p, off := range parts {
 			if only != nil && !slices.Contains(only[topic], p) {
+				continue
+			}
+			if r.committed[partition{topic, p}] == off {
 				continue
 			}
 			if out[topic] == nil {
@@ -303,8 +333,16 @@ func (r *Runner) commit(ctx context.Context, cl *kgo.Client, only map[string][]i
 		if err == nil {
 			err = kerr.ErrorForCode(firstCommitError(resp))
 		}
-		if err != nil && ctx.Err() == nil {
-			r.cfg.Log.Warn("committing offsets failed", "group", r.cfg.Group, "err", err)
+		if err != nil {
+			if ctx.Err() == nil {
+				r.cfg.Log.Warn("committing offsets failed", "group", r.cfg.Group, "err", err)
+			}
+			return
+		}
+		for topic, parts := range out {
+			for p, o := range parts {
+				r.committed[partition{topic, p}] = o.Offset
+			}
 		}
 	})
 }

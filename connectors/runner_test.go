@@ -8,12 +8,14 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
+	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 
@@ -199,6 +201,9 @@ func TestEveryRoutedRecordIsDeliveredOnceSignedAfterRetries(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- run.Run(ctx) }()
 	log := r.outcomes(16)
+	// Running, and with nothing more to fetch, the runner commits what is
+	// final.
+	r.waitCommitted("connect", "triggers", 20)
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatal(err)
@@ -354,3 +359,67 @@ func mustWebhook(t *testing.T, url string) *connectors.Webhook {
 }
 
 func contains(b []byte, s string) bool { return strings.Contains(string(b), s) }
+
+// waitCommitted waits until group has committed n records of topic, or
+// fails.
+func (r *rig) waitCommitted(group, topic string, n int64) {
+	r.t.Helper()
+	adm := kadm.NewClient(r.cl)
+	var got int64
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		offs, err := adm.FetchOffsets(r.t.Context(), group)
+		if err != nil {
+			continue
+		}
+		got = 0
+		offs.Each(func(o kadm.OffsetResponse) {
+			if o.Topic == topic {
+				got += o.At
+			}
+		})
+		if got == n {
+			return
+		}
+	}
+	r.t.Fatalf("group %s committed %d records of %s, want %d", group, got, topic, n)
+}
+
+// orderSink records the offsets it delivers, by profile, after a delay
+// that differs from message to message.
+type orderSink struct {
+	mu  sync.Mutex
+	got map[string][]int64
+}
+
+func (o *orderSink) Deliver(ctx context.Context, m *connectors.Message) error {
+	select {
+	case <-time.After(time.Duration(m.Offset*7%5) * time.Millisecond):
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.got[m.ProfileID] = append(o.got[m.ProfileID], m.Offset)
+	return nil
+}
+
+func (o *orderSink) Close() error { return nil }
+
+func TestAPersonsMessagesGoInOrder(t *testing.T) {
+	r := newRig(t)
+	for i := range 60 { // ten carts each of six people, interleaved
+		r.produceCart(fmt.Sprintf("t-%02d", i), fmt.Sprintf("p-%d", i%6))
+	}
+	s := &orderSink{got: map[string][]int64{}}
+	r.runFor(r.runner(s, connectors.Retry{}), 60)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.got) != 6 {
+		t.Fatalf("messages of %d people delivered, want 6", len(s.got))
+	}
+	for p, offs := range s.got {
+		if len(offs) != 10 || !slices.IsSorted(offs) {
+			t.Errorf("%s: offsets delivered in the order %v, want ten in the order of the partition", p, offs)
+		}
+	}
+}

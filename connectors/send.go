@@ -21,56 +21,60 @@ const (
 
 // handle starts the deliveries of one source record; free is called once
 // they are all over, or once all of them wait for quiet hours to end
-// (waiting, they hold no slot).
+// (waiting, they hold no slot). It is called in the order records are
+// fetched: the messages of one key to one destination go out in that
+// order, each after the one before it is final, while other keys and
+// destinations go on.
 func (r *Runner) handle(rec *kgo.Record, free func()) {
 	r.offsets.fetched(rec.Topic, rec.Partition, rec.Offset)
 	l := r.laneOf(rec.Topic, rec.Partition)
-	l.wg.Add(1)
 	once := sync.OnceFunc(free)
+	msgs, routes, err := r.route(rec)
+	l.wg.Add(1)
+	if err != nil {
+		go func() {
+			defer l.wg.Done()
+			defer once()
+			if r.deadletter(l.ctx, rec, "", "invalid", err) {
+				r.offsets.done(rec.Topic, rec.Partition, rec.Offset)
+			}
+		}()
+		return
+	}
+	turns := make([]turn, len(msgs))
+	for i := range msgs {
+		turns[i] = r.takeTurn(string(rec.Key), routes[i].Destination)
+	}
 	go func() {
 		defer l.wg.Done()
 		defer once()
-		if r.deliverRecord(l.ctx, rec, once) {
+		if r.deliverRecord(l.ctx, rec, msgs, routes, turns, once) {
 			r.offsets.done(rec.Topic, rec.Partition, rec.Offset)
 		}
 	}()
 }
 
-// deliverRecord delivers rec to the destination of every route it passes,
-// at once, and reports whether every delivery is final.
-func (r *Runner) deliverRecord(ctx context.Context, rec *kgo.Record, free func()) bool {
+// route decodes rec and returns a message for the destination of every
+// route it passes, with the route.
+func (r *Runner) route(rec *kgo.Record) ([]*Message, []route, error) {
 	src := r.cfg.Sources[rec.Topic]
 	v, err := src.Decode(rec.Value)
 	if err != nil {
-		return r.deadletter(ctx, rec, "", "invalid", err)
+		return nil, nil, err
 	}
 	body, err := json.Marshal(v.Value)
 	if err != nil {
-		return r.deadletter(ctx, rec, v.ID, "invalid", fmt.Errorf("encoding %s as JSON: %w", v.ID, err))
+		return nil, nil, fmt.Errorf("encoding %s as JSON: %w", v.ID, err)
 	}
 	var fields map[string]any
 	if err := json.Unmarshal(body, &fields); err != nil {
-		return r.deadletter(ctx, rec, v.ID, "invalid", fmt.Errorf("reading %s as a JSON object: %w", v.ID, err))
+		return nil, nil, fmt.Errorf("reading %s as a JSON object: %w", v.ID, err)
 	}
 	var (
-		wg      sync.WaitGroup
-		mu      sync.Mutex
-		final   = true
-		sent    = map[string]bool{}
-		waiting int // deliveries waiting for quiet hours to end
-		started int
+		msgs   []*Message
+		routes []route
+		sent   = map[string]bool{}
 	)
-	// Once every delivery of the record waits for quiet hours, its slot
-	// goes to another record.
-	wait := func() {
-		mu.Lock()
-		waiting++
-		all := waiting == started
-		mu.Unlock()
-		if all {
-			free()
-		}
-	}
 	for _, rt := range r.routes {
 		if rt.Topic != rec.Topic || sent[rt.Destination] {
 			continue
@@ -84,15 +88,79 @@ func (r *Runner) deliverRecord(ctx context.Context, rec *kgo.Record, free func()
 			continue
 		}
 		sent[rt.Destination] = true
-		m := &Message{
+		msgs = append(msgs, &Message{
 			ID: idempotencyKey(rec.Topic, v.ID, rt.Destination), Topic: rec.Topic, Partition: rec.Partition, Offset: rec.Offset,
 			Kind: src.Kind, ProfileID: v.ProfileID, Purpose: rt.Purpose, Time: v.Time, Record: v.Value, Body: body,
-		}
+		})
+		routes = append(routes, rt)
+	}
+	return msgs, routes, nil
+}
+
+// turn is a message's place in the order of its key and destination: it
+// goes once after is closed, and closes done when it is final or given up.
+type turn struct {
+	after <-chan struct{}
+	done  chan struct{}
+	key   chainKey
+}
+
+type chainKey struct{ key, destination string }
+
+// takeTurn queues a message of key to destination behind the last one.
+func (r *Runner) takeTurn(key, destination string) turn {
+	r.chainMu.Lock()
+	defer r.chainMu.Unlock()
+	k := chainKey{key, destination}
+	t := turn{after: r.chains[k], done: make(chan struct{}), key: k}
+	r.chains[k] = t.done
+	return t
+}
+
+// endTurn lets the next message of t's key and destination go.
+func (r *Runner) endTurn(t turn) {
+	close(t.done)
+	r.chainMu.Lock()
+	defer r.chainMu.Unlock()
+	if r.chains[t.key] == t.done {
+		delete(r.chains, t.key)
+	}
+}
+
+// deliverRecord sends the messages of rec, each in its turn, and reports
+// whether every delivery is final.
+func (r *Runner) deliverRecord(ctx context.Context, rec *kgo.Record, msgs []*Message, routes []route, turns []turn, free func()) bool {
+	var (
+		wg      sync.WaitGroup
+		mu      sync.Mutex
+		final   = true
+		waiting int // deliveries waiting for quiet hours to end
+	)
+	// Once every delivery of the record waits for quiet hours, its slot
+	// goes to another record.
+	wait := func() {
 		mu.Lock()
-		started++
+		waiting++
+		all := waiting == len(msgs)
 		mu.Unlock()
+		if all {
+			free()
+		}
+	}
+	for i, m := range msgs {
 		wg.Go(func() {
-			ok := r.send(ctx, rt, m, rec, wait)
+			t := turns[i]
+			defer r.endTurn(t)
+			ok := false
+			if t.after != nil {
+				select {
+				case <-t.after:
+				case <-ctx.Done():
+				}
+			}
+			if ctx.Err() == nil {
+				ok = r.send(ctx, routes[i], m, rec, wait)
+			}
 			mu.Lock()
 			final = final && ok
 			mu.Unlock()

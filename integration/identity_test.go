@@ -50,12 +50,18 @@ func buildActiva(t *testing.T) string {
 // waitQuiet waits until group has committed everything of its inputs.
 func waitQuiet(t *testing.T, cfg *kafka.Config, group string) {
 	t.Helper()
+	waitQuietFor(t, cfg, group, 10*time.Minute)
+}
+
+// waitQuietFor is waitQuiet giving up after d.
+func waitQuietFor(t *testing.T, cfg *kafka.Config, group string, d time.Duration) {
+	t.Helper()
 	cl, err := cfg.NewClient()
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer cl.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), d)
 	defer cancel()
 	if err := kafka.WaitCaughtUp(ctx, cl, []string{group}, time.Second); err != nil {
 		t.Fatal(err)
@@ -208,6 +214,7 @@ func TestIntegrationIdentity(t *testing.T) {
 	checkClusters(t, kc, codecs, cat, 7)
 	checkKpi(t, kc, codecs, cat, third, twice)
 	checkConversion(t, kc, codecs, cat)
+	checkAudience(t, bin, kc, codecs, cat, conn, dir)
 }
 
 // checkClusters checks that the model on segment.model is seeded with k
@@ -337,6 +344,12 @@ func checkFeaturesAndTriggers(t *testing.T, kc *kafka.Config, codecs *topology.C
 // A tombstone comes as a nil value.
 func consume[T any](t *testing.T, kc *kafka.Config, codecs *topology.Codecs, cat topology.Catalog, topic string, fn func(key string, v *T)) {
 	t.Helper()
+	consumeRecords(t, kc, codecs, cat, topic, func(r *kgo.Record, v *T) { fn(string(r.Key), v) })
+}
+
+// consumeRecords is consume with the record each value came from.
+func consumeRecords[T any](t *testing.T, kc *kafka.Config, codecs *topology.Codecs, cat topology.Catalog, topic string, fn func(r *kgo.Record, v *T)) {
+	t.Helper()
 	name := cat.Name(topic)
 	codec, err := topology.Typed[T](codecs, topic)
 	if err != nil {
@@ -363,14 +376,14 @@ func consume[T any](t *testing.T, kc *kafka.Config, codecs *topology.Codecs, cat
 		fs.EachRecord(func(r *kgo.Record) {
 			n++
 			if r.Value == nil {
-				fn(string(r.Key), nil)
+				fn(r, nil)
 				return
 			}
 			v, err := codec.DecodeTyped(r.Value)
 			if err != nil {
 				t.Fatalf("%s offset %d: %v", name, r.Offset, err)
 			}
-			fn(string(r.Key), v)
+			fn(r, v)
 		})
 	}
 }
