@@ -35,46 +35,47 @@ type Record struct {
 	Value any
 }
 
+// sourceOf is the Source of kind whose records c decodes and describe
+// names, refusing a record it cannot describe; what names the record in
+// errors.
+func sourceOf[T any](kind, what string, c *schemas.Codec[T], describe func(*T) (Record, error)) Source {
+	return Source{Kind: kind, Decode: func(b []byte) (Record, error) {
+		v, err := c.DecodeTyped(b)
+		if err != nil {
+			return Record{}, fmt.Errorf("decoding a %s: %w", what, err)
+		}
+		return describe(v)
+	}}
+}
+
 // SegmentChanges reads segment.changes; a change is known by its
 // change_id.
 func SegmentChanges(c *schemas.Codec[schemas.SegmentChange]) Source {
-	return Source{Kind: KindSegmentChange, Decode: func(b []byte) (Record, error) {
-		v, err := c.DecodeTyped(b)
-		if err != nil {
-			return Record{}, fmt.Errorf("decoding a segment change: %w", err)
-		}
+	return sourceOf(KindSegmentChange, "segment change", c, func(v *schemas.SegmentChange) (Record, error) {
 		if v.ChangeID == "" {
 			return Record{}, fmt.Errorf("segment change of %q without a change_id", v.ProfileID)
 		}
 		return Record{ID: v.ChangeID, ProfileID: v.ProfileID, Time: v.TS, Value: v}, nil
-	}}
+	})
 }
 
 // Triggers reads triggers; a trigger is known by its trigger_id.
 func Triggers(c *schemas.Codec[schemas.Trigger]) Source {
-	return Source{Kind: KindTrigger, Decode: func(b []byte) (Record, error) {
-		v, err := c.DecodeTyped(b)
-		if err != nil {
-			return Record{}, fmt.Errorf("decoding a trigger: %w", err)
-		}
+	return sourceOf(KindTrigger, "trigger", c, func(v *schemas.Trigger) (Record, error) {
 		if v.TriggerID == "" {
 			return Record{}, fmt.Errorf("trigger of %q without a trigger_id", v.ProfileID)
 		}
 		return Record{ID: v.TriggerID, ProfileID: v.ProfileID, Time: v.TS, Value: v}, nil
-	}}
+	})
 }
 
 // KpiAlerts reads kpi.alerts; an alert's open and resolve records share
 // its alert_id, so a record is known by both.
 func KpiAlerts(c *schemas.Codec[schemas.KpiAlert]) Source {
-	return Source{Kind: KindKpiAlert, Decode: func(b []byte) (Record, error) {
-		v, err := c.DecodeTyped(b)
-		if err != nil {
-			return Record{}, fmt.Errorf("decoding a kpi alert: %w", err)
-		}
+	return sourceOf(KindKpiAlert, "kpi alert", c, func(v *schemas.KpiAlert) (Record, error) {
 		if v.AlertID == "" || v.State == "" {
 			return Record{}, fmt.Errorf("kpi alert of %s|%s|%s without an alert_id or a state", v.KPI, v.Dimension, v.Value)
 		}
 		return Record{ID: v.AlertID + "/" + v.State, Time: v.TS, Value: v}, nil
-	}}
+	})
 }

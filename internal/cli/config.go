@@ -206,14 +206,19 @@ func addIngestFlags(fs *pflag.FlagSet) {
 	fs.Int("max-bytes", 64<<10, "largest accepted input line")
 }
 
-// load reads settings for a command whose flags are fs.
-func load(fs *pflag.FlagSet) (Settings, error) {
-	k := koanf.New(".")
+// configPath is the settings file: --config, else ACTIVA_CONFIG.
+func configPath(fs *pflag.FlagSet) string {
 	path, _ := fs.GetString("config")
 	if path == "" {
 		path = os.Getenv("ACTIVA_CONFIG")
 	}
-	if path != "" {
+	return path
+}
+
+// load reads settings for a command whose flags are fs.
+func load(fs *pflag.FlagSet) (Settings, error) {
+	k := koanf.New(".")
+	if path := configPath(fs); path != "" {
 		if err := k.Load(file.Provider(path), yaml.Parser()); err != nil {
 			return Settings{}, fmt.Errorf("reading config file %s: %w", path, err)
 		}

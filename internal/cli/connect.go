@@ -108,11 +108,7 @@ a permanent failure or the retry budget); every outcome goes to the deliveries t
 			if err != nil {
 				return err
 			}
-			path, _ := cmd.Flags().GetString("config")
-			if path == "" {
-				path = os.Getenv("ACTIVA_CONFIG")
-			}
-			cf, err := loadConnect(path)
+			cf, err := loadConnect(configPath(cmd.Flags()))
 			if err != nil {
 				return err
 			}
@@ -134,12 +130,8 @@ a permanent failure or the retry budget); every outcome goes to the deliveries t
 			cfg.People = people
 			reg := obs.NewRegistry()
 			cfg.Metrics = connectors.NewMetrics(reg)
-			if s.HTTP != "" {
-				addr, err := obs.Serve(cmd.Context(), s.HTTP, obs.Handler(reg, &obs.Health{}), a.log)
-				if err != nil {
-					return err
-				}
-				a.log.Info("serving /metrics and /healthz", "addr", addr)
+			if err := a.serveObs(cmd.Context(), s.HTTP, reg, &obs.Health{}); err != nil {
+				return err
 			}
 			run, err := connectors.New(cfg)
 			if err != nil {

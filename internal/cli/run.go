@@ -50,12 +50,8 @@ func (a *app) runCmd() *cobra.Command {
 			}
 			reg := obs.NewRegistry()
 			health := &obs.Health{}
-			if s.HTTP != "" {
-				addr, err := obs.Serve(cmd.Context(), s.HTTP, obs.Handler(reg, health), a.log)
-				if err != nil {
-					return err
-				}
-				a.log.Info("serving /metrics and /healthz", "addr", addr)
+			if err := a.serveObs(cmd.Context(), s.HTTP, reg, health); err != nil {
+				return err
 			}
 			return a.runProcessors(cmd.Context(), c, codecs, names, stateDir, reg, deadletter.NewMetrics(reg), health)
 		},
@@ -188,6 +184,20 @@ func (a *app) runProcessors(ctx context.Context, c *conn, codecs *topology.Codec
 	wg.Wait()
 	sweeping.Wait()
 	return errors.Join(errs...)
+}
+
+// serveObs serves /metrics of reg and /healthz of health on addr, when
+// one is given, until ctx ends.
+func (a *app) serveObs(ctx context.Context, addr string, reg *prometheus.Registry, health *obs.Health) error {
+	if addr == "" {
+		return nil
+	}
+	at, err := obs.Serve(ctx, addr, obs.Handler(reg, health), a.log)
+	if err != nil {
+		return err
+	}
+	a.log.Info("serving /metrics and /healthz", "addr", at)
+	return nil
 }
 
 // sweep visits every key of a processor's table through its sweep visitor
