@@ -76,7 +76,6 @@ func EnsureTopics(ctx context.Context, cl *kgo.Client, specs []TopicSpec) ([]str
 			continue
 		}
 		if ok && d.Err != nil && !errors.Is(d.Err, kerr.UnknownTopicOrPartition) {
-			println("DEBUG", s.Name, d.Err.Error())
 			return created, fmt.Errorf("describing topic %s: %w", s.Name, d.Err)
 		}
 		resp, err := adm.CreateTopic(ctx, s.Partitions, s.Replication, s.configs(), s.Name)
