@@ -145,7 +145,8 @@ func (s *SessionState) avroAppend(b []byte) []byte {
 		return appendArray(b, o.Hits, func(b []byte, h SessionHit) []byte { return h.avroAppend(b) })
 	})
 	b = appendArray(b, s.Closed, func(b []byte, c ClosedSpan) []byte { return appendTime(appendTime(b, c.Start), c.End) })
-	return appendTime(b, s.ForgotUntil)
+	b = appendTime(b, s.ForgotUntil)
+	return appendBool(b, s.Erased)
 }
 
 func (s *SessionState) avroRead(b []byte) error {
@@ -158,7 +159,7 @@ func (s *SessionState) avroRead(b []byte) error {
 		})}
 	})
 	s.Closed = readArray(&r, func() ClosedSpan { return ClosedSpan{Start: r.time(), End: r.time()} })
-	s.ForgotUntil = r.time()
+	s.ForgotUntil, s.Erased = r.time(), r.bool()
 	return r.end()
 }
 

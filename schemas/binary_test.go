@@ -122,7 +122,7 @@ func randRecords(r *rand.Rand) []struct {
 	state := &SessionState{
 		MaxTS: msOrZero(randTime(r)), ClosedUntil: msOrZero(randTime(r)), Arrived: msOrZero(randTime(r)),
 		MergedInto: randString(r), Open: make([]OpenSession, r.IntN(3)), Closed: make([]ClosedSpan, r.IntN(3)),
-		ForgotUntil: msOrZero(randTime(r)),
+		ForgotUntil: msOrZero(randTime(r)), Erased: r.IntN(2) == 0,
 	}
 	for i := range state.Closed {
 		state.Closed[i] = ClosedSpan{Start: msOrZero(randTime(r)), End: msOrZero(randTime(r))}

@@ -349,6 +349,8 @@ type SessionState struct {
 	Open        []OpenSession `avro:"open" json:"open"`
 	Closed      []ClosedSpan  `avro:"closed" json:"closed"`
 	ForgotUntil time.Time     `avro:"forgot_until" json:"forgot_until"`
+	// Erased marks a profile whose person asked for erasure.
+	Erased bool `avro:"erased" json:"erased,omitempty"`
 }
 
 // ClosedSpan is the activa.ClosedSpan record: the first and last event
@@ -469,6 +471,9 @@ type TriggerState struct {
 	// PurchaseFrom is, on the loopback to a device key, the profile whose
 	// purchases these are.
 	PurchaseFrom string `avro:"purchase_from" json:"purchase_from,omitempty"`
+	// Erased marks a profile whose person asked for erasure; on the
+	// loopback to a device key, that CartOf was erased.
+	Erased bool `avro:"erased" json:"erased,omitempty"`
 }
 
 // DevicePurchase is the activa.DevicePurchase record: a purchase made on a
@@ -518,6 +523,8 @@ type SegmentState struct {
 	ModelVersion    int64  `avro:"model_version" json:"model_version,omitempty"`
 	FeaturesVersion int64  `avro:"features_version" json:"features_version,omitempty"`
 	Features        []byte `avro:"features" json:"features,omitempty"`
+	// Erased marks a profile whose person asked for erasure.
+	Erased bool `avro:"erased" json:"erased,omitempty"`
 }
 
 // SegmentPointsRecord is the record of segment.points.

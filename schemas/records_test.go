@@ -72,8 +72,8 @@ var recordCases = map[string]recordCase{
 	SessionStateRecord: caseOf(SessionState{MaxTS: ms(1_793_613_600_900), ClosedUntil: ms(1_793_613_000_000), Arrived: ms(1_795_000_000_000), MergedInto: "p-0", Open: []OpenSession{{Due: ms(1_795_000_001_000), Hits: []SessionHit{{
 		EventID: "e-1", TS: ms(1_793_613_600_000), Type: "add_to_cart", Channel: "web", Device: "d-1", URL: "/p/1",
 		ProductID: "p-1", Value: 19.9, Qty: 2, ScrollPct: 40, DwellMS: 1200,
-	}}}}, Closed: []ClosedSpan{{Start: ms(1_793_612_000_000), End: ms(1_793_613_000_000)}}, ForgotUntil: ms(1_793_600_000_000)}),
-	SegmentStateRecord: caseOf(SegmentState{Tier: "gold", Lifecycle: "active", Cluster: "7", ModelVersion: 12, FeaturesVersion: 40, Features: []byte{0, 0, 0, 0, 9, 2}}),
+	}}}}, Closed: []ClosedSpan{{Start: ms(1_793_612_000_000), End: ms(1_793_613_000_000)}}, ForgotUntil: ms(1_793_600_000_000), Erased: true}),
+	SegmentStateRecord: caseOf(SegmentState{Tier: "gold", Lifecycle: "active", Cluster: "7", ModelVersion: 12, FeaturesVersion: 40, Features: []byte{0, 0, 0, 0, 9, 2}, Erased: true}),
 	TriggerStateRecord: caseOf(TriggerState{
 		Pending:     []CartEvent{{EventID: "e-1", TS: ms(1_793_613_600_000), Type: "add_to_cart", ProductID: "p-1", Value: 39.8, Channel: "web", Device: "d-1"}},
 		Purchases:   []time.Time{ms(1_793_613_000_000)},
@@ -81,7 +81,7 @@ var recordCases = map[string]recordCase{
 		Forms: []PendingForm{{FormID: "newsletter", EventID: "e-2", TS: ms(1_793_613_700_000), Channel: "app"}},
 		Marks: []FormMark{{FormID: "newsletter", Kind: "form_submit", EventID: "e-3", TS: ms(1_793_613_800_000)}},
 		Fired: []string{"t-1"}, Recent: []string{"e-1", "e-2"}, MergedInto: "p-9",
-		DevicePurchases: []DevicePurchase{{TS: ms(1_793_613_900_000), Device: "d-1"}}, CartOf: "p-8", PurchaseFrom: "p-7",
+		DevicePurchases: []DevicePurchase{{TS: ms(1_793_613_900_000), Device: "d-1"}}, CartOf: "p-8", PurchaseFrom: "p-7", Erased: true,
 	}),
 	KpiStateRecord: caseOf(KpiState{
 		Recent: []KpiSeen{{ID: "e-1", Source: "r3", Offset: 17}}, KPI: "revenue", Dimension: "store", Value: "S-01",

@@ -60,9 +60,10 @@ func defineSessions(env Env) (*goka.GroupGraph, error) {
 	cfg := sessions.DefaultConfig()
 	cfg.Group = goka.Group(cat.Name("sessions"))
 	cfg.Topics = sessions.Topics{
-		Input:  goka.Stream(cat.Name(EventsResolved)),
-		Merges: goka.Stream(cat.Name(ProfileMerges)),
-		Closed: goka.Stream(cat.Name(SessionsClosed)),
+		Input:    goka.Stream(cat.Name(EventsResolved)),
+		Merges:   goka.Stream(cat.Name(ProfileMerges)),
+		Closed:   goka.Stream(cat.Name(SessionsClosed)),
+		Erasures: goka.Stream(cat.Name(Erasures)),
 	}
 	cfg.Harness = h
 	cfg.SourcePartitions = int(cat.Partitions)
@@ -76,11 +77,12 @@ func defineSessions(env Env) (*goka.GroupGraph, error) {
 		setting{&cfg.Rules.Grace, t.SessionGrace},
 		setting{&cfg.IdleTimeout, t.SessionIdleTimeout},
 	)
-	var errs [4]error
+	var errs [5]error
 	cfg.Codecs.Resolved, errs[0] = Typed[schemas.ResolvedEvent](c, EventsResolved)
 	cfg.Codecs.Merge, errs[1] = Typed[schemas.ProfileMerge](c, ProfileMerges)
 	cfg.Codecs.Summary, errs[2] = Typed[schemas.SessionSummary](c, SessionsClosed)
 	cfg.Codecs.State, errs[3] = Typed[schemas.SessionState](c, SessionsTable)
+	cfg.Codecs.Erasure, errs[4] = Typed[schemas.ErasureConfirmation](c, Erasures)
 	for _, err := range errs {
 		if err != nil {
 			return nil, err
@@ -103,17 +105,19 @@ func defineFeatures(env Env) (*goka.GroupGraph, error) {
 		Sessions: goka.Stream(cat.Name(SessionsClosed)),
 		Merges:   goka.Stream(cat.Name(ProfileMerges)),
 		Features: goka.Stream(cat.Name(ProfileFeatures)),
+		Erasures: goka.Stream(cat.Name(Erasures)),
 	}
 	cfg.Harness = h
 	if env.Registerer != nil {
 		cfg.Metrics = features.NewMetrics(env.Registerer)
 	}
-	var errs [5]error
+	var errs [6]error
 	cfg.Codecs.Resolved, errs[0] = Typed[schemas.ResolvedEvent](c, EventsResolved)
 	cfg.Codecs.Session, errs[1] = Typed[schemas.SessionSummary](c, SessionsClosed)
 	cfg.Codecs.Merge, errs[2] = Typed[schemas.ProfileMerge](c, ProfileMerges)
 	cfg.Codecs.Features, errs[3] = Typed[schemas.ProfileFeatures](c, ProfileFeatures)
 	cfg.Codecs.State, errs[4] = Typed[schemas.FeatureState](c, FeaturesTable)
+	cfg.Codecs.Erasure, errs[5] = Typed[schemas.ErasureConfirmation](c, Erasures)
 	for _, err := range errs {
 		if err != nil {
 			return nil, err
@@ -137,6 +141,7 @@ func defineTriggers(env Env) (*goka.GroupGraph, error) {
 		Merges:   goka.Stream(cat.Name(ProfileMerges)),
 		Changes:  goka.Stream(cat.Name(SegmentChanges)),
 		Triggers: goka.Stream(cat.Name(Triggers)),
+		Erasures: goka.Stream(cat.Name(Erasures)),
 	}
 	cfg.Harness = h
 	cfg.SourcePartitions = int(cat.Partitions)
@@ -154,12 +159,13 @@ func defineTriggers(env Env) (*goka.GroupGraph, error) {
 	if t.ChurnStage != "" {
 		cfg.Rules.ChurnStage = t.ChurnStage
 	}
-	var errs [5]error
+	var errs [6]error
 	cfg.Codecs.Resolved, errs[0] = Typed[schemas.ResolvedEvent](c, EventsResolved)
 	cfg.Codecs.Merge, errs[1] = Typed[schemas.ProfileMerge](c, ProfileMerges)
 	cfg.Codecs.Change, errs[2] = Typed[schemas.SegmentChange](c, SegmentChanges)
 	cfg.Codecs.Trigger, errs[3] = Typed[schemas.Trigger](c, Triggers)
 	cfg.Codecs.State, errs[4] = Typed[schemas.TriggerState](c, TriggersTable)
+	cfg.Codecs.Erasure, errs[5] = Typed[schemas.ErasureConfirmation](c, Erasures)
 	for _, err := range errs {
 		if err != nil {
 			return nil, err
@@ -182,6 +188,7 @@ func defineSegments(env Env) (*goka.GroupGraph, error) {
 		Changes:  goka.Stream(cat.Name(SegmentChanges)),
 		Points:   goka.Stream(cat.Name(SegmentPoints)),
 		Model:    goka.Table(cat.Name(SegmentModel)),
+		Erasures: goka.Stream(cat.Name(Erasures)),
 	}
 	cfg.Harness = h
 	if r := env.Tuning.SegmentRules; r != nil {
@@ -199,7 +206,8 @@ func defineSegments(env Env) (*goka.GroupGraph, error) {
 	if env.Registerer != nil {
 		cfg.Metrics = segments.NewMetrics(env.Registerer)
 	}
-	var errs [5]error
+	var errs [6]error
+	cfg.Codecs.Erasure, errs[5] = Typed[schemas.ErasureConfirmation](c, Erasures)
 	cfg.Codecs.Features, errs[0] = Typed[schemas.ProfileFeatures](c, ProfileFeatures)
 	cfg.Codecs.Change, errs[1] = Typed[schemas.SegmentChange](c, SegmentChanges)
 	cfg.Codecs.State, errs[2] = Typed[schemas.SegmentState](c, SegmentsTable)
@@ -260,6 +268,7 @@ func defineKpi(env Env) (*goka.GroupGraph, error) {
 		Sessions: goka.Stream(cat.Name(SessionsClosed)),
 		Actuals:  goka.Stream(cat.Name(KpiActuals)),
 		Alerts:   goka.Stream(cat.Name(KpiAlerts)),
+		Erasures: goka.Stream(cat.Name(Erasures)),
 	}
 	cfg.Harness = h
 	cfg.Partitions = int(cat.Partitions)
@@ -284,7 +293,8 @@ func defineKpi(env Env) (*goka.GroupGraph, error) {
 	if t.KpiAlertAfter > 0 {
 		cfg.Forecast.AlertAfter = int(t.KpiAlertAfter / kpi.BucketSize)
 	}
-	var errs [7]error
+	var errs [8]error
+	cfg.Codecs.Erasure, errs[7] = Typed[schemas.ErasureConfirmation](c, Erasures)
 	cfg.Codecs.Resolved, errs[0] = Typed[schemas.ResolvedEvent](c, EventsResolved)
 	cfg.Codecs.Session, errs[6] = Typed[schemas.SessionSummary](c, SessionsClosed)
 	cfg.Codecs.Plan, errs[1] = Typed[schemas.KpiForecast](c, KpiForecasts)

@@ -22,6 +22,8 @@ type Topics struct {
 	Merges goka.Stream
 	// Features is profile.features.
 	Features goka.Stream
+	// Erasures is privacy.erasures, where the processor confirms erasures.
+	Erasures goka.Stream
 }
 
 // Codecs are the registered codecs of the processor's topics.
@@ -31,6 +33,7 @@ type Codecs struct {
 	Merge    *schemas.Codec[schemas.ProfileMerge]
 	Features *schemas.Codec[schemas.ProfileFeatures]
 	State    *schemas.Codec[schemas.FeatureState]
+	Erasure  *schemas.Codec[schemas.ErasureConfirmation]
 }
 
 // Config configures the features processor.
@@ -65,11 +68,11 @@ func (c Config) Validate() error {
 		errs = append(errs, errors.New("features: no group"))
 	}
 	t := c.Topics
-	if t.Input == "" || t.Sessions == "" || t.Merges == "" || t.Features == "" {
+	if t.Input == "" || t.Sessions == "" || t.Merges == "" || t.Features == "" || t.Erasures == "" {
 		errs = append(errs, errors.New("features: every topic must be set"))
 	}
 	k := c.Codecs
-	if k.Resolved == nil || k.Session == nil || k.Merge == nil || k.Features == nil || k.State == nil {
+	if k.Resolved == nil || k.Session == nil || k.Merge == nil || k.Features == nil || k.State == nil || k.Erasure == nil {
 		errs = append(errs, errors.New("features: every codec must be set"))
 	}
 	if c.Harness == nil {

@@ -9,6 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/activa-dev/activa/internal/deadletter"
+	"github.com/activa-dev/activa/internal/erasure"
 	"github.com/activa-dev/activa/internal/harness"
 	"github.com/activa-dev/activa/schemas"
 )
@@ -32,6 +33,7 @@ func Define(cfg Config) (*goka.GroupGraph, error) {
 		goka.Loop(new(codec.Bytes), harness.Handle(p.h, cfg.Codecs.State, p.onFold)),
 		goka.Persist(cfg.Codecs.State),
 		goka.Output(t.Features, cfg.Codecs.Features),
+		erasure.Output(t.Erasures),
 		p.h.Output(),
 	)
 	if err := g.Validate(); err != nil {
@@ -77,21 +79,18 @@ func (p *proc) onEvent(ctx goka.Context, m harness.Msg[schemas.ResolvedEvent]) {
 		p.h.Refuse(ctx, m.Raw, deadletter.Invalid, errors.New("resolved event without an event id or a time"), ev.EventID)
 		return
 	}
-	if ev.Type == erasureRequest {
-		p.erase(ctx)
+	if ev.Type == erasure.RequestType {
+		p.erase(ctx, ev.EventID)
 		return
 	}
 	p.apply(ctx, func(st *schemas.FeatureState) bool { return p.cfg.Rules.addEvent(st, ev) })
 }
 
-// erasureRequest is the event type by which a person asks for erasure.
-const erasureRequest = "erasure_request"
-
 // erase forgets the profile of an erasure request: its state is cleared
 // but for the mark, its features are tombstoned, and what arrives for it
 // afterwards is dropped. An absorbed profile passes the request to its
-// survivor.
-func (p *proc) erase(ctx goka.Context) {
+// survivor. The stage confirms the erasure of the profile it forgot.
+func (p *proc) erase(ctx goka.Context, requestID string) {
 	st, fresh := p.state(ctx)
 	if !fresh || st.Erased {
 		return
@@ -103,6 +102,11 @@ func (p *proc) erase(ctx goka.Context) {
 	ctx.Emit(p.cfg.Topics.Features, ctx.Key(), nil)
 	p.cfg.Metrics.inc(func(m *Metrics) prometheus.Counter { return m.Erased })
 	p.save(ctx, &schemas.FeatureState{Erased: true, Offsets: st.Offsets}, false)
+	var tables []string
+	if st.Events+st.Sessions > 0 {
+		tables = []string{string(goka.GroupTable(p.cfg.Group)), string(p.cfg.Topics.Features)}
+	}
+	erasure.Confirm(ctx, p.cfg.Topics.Erasures, p.cfg.Codecs.Erasure, erasure.StageFeatures, ctx.Key(), requestID, tables, p.cfg.Now())
 }
 
 // onSession applies a closed session.
@@ -191,7 +195,7 @@ func (p *proc) onFold(ctx goka.Context, m harness.Msg[schemas.FeatureState]) {
 		return
 	}
 	if m.Value.Erased {
-		p.erase(ctx) // an erasure request resolved to a profile absorbed since
+		p.erase(ctx, "") // an erasure request resolved to a profile absorbed since
 		return
 	}
 	changed := p.cfg.Rules.fold(st, m.Value)

@@ -2,6 +2,7 @@ package features_test
 
 import (
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -18,6 +19,7 @@ type rig struct {
 	tt     *tester.Tester
 	codecs features.Codecs
 	out    *tester.QueueTracker
+	erased *tester.QueueTracker
 	dlq    *tester.QueueTracker
 	base   time.Time
 }
@@ -31,10 +33,11 @@ func newRig(t *testing.T) *rig {
 		Merge:    schematest.Register[schemas.ProfileMerge](t, rc, "merges-value", schemas.ProfileMergeRecord),
 		Features: schematest.Register[schemas.ProfileFeatures](t, rc, "features-value", schemas.ProfileFeaturesRecord),
 		State:    schematest.Register[schemas.FeatureState](t, rc, "features-table-value", schemas.FeatureStateRecord),
+		Erasure:  schematest.Register[schemas.ErasureConfirmation](t, rc, "erasures-value", schemas.ErasureConfirmationRecord),
 	}
 	cfg := features.DefaultConfig()
 	cfg.Group = "features"
-	cfg.Topics = features.Topics{Input: "resolved", Sessions: "closed", Merges: "merges", Features: "features"}
+	cfg.Topics = features.Topics{Input: "resolved", Sessions: "closed", Merges: "merges", Features: "features", Erasures: "erasures"}
 	cfg.Codecs = c
 	cfg.Harness = harnesstest.Harness(t, rc, "features")
 	cfg.Metrics = features.NewMetrics(nil)
@@ -44,7 +47,7 @@ func newRig(t *testing.T) *rig {
 	}
 	tt, _ := harnesstest.Start(t, g)
 	return &rig{
-		t: t, tt: tt, codecs: c, out: tt.NewQueueTracker("features"), dlq: tt.NewQueueTracker(harnesstest.Deadletter),
+		t: t, tt: tt, codecs: c, out: tt.NewQueueTracker("features"), erased: tt.NewQueueTracker("erasures"), dlq: tt.NewQueueTracker(harnesstest.Deadletter),
 		base: time.Date(2026, 11, 2, 8, 0, 0, 0, time.UTC),
 	}
 }
@@ -218,6 +221,18 @@ func TestAnErasureRequestForgetsTheProfile(t *testing.T) {
 	r.event("p-5", "e-11", 2*time.Minute, "page_view", 0)
 	if out := r.published(); len(out) != 0 {
 		t.Fatalf("after the erasure, published %v", out)
+	}
+	// One confirmation per profile forgotten, naming the request when the
+	// profile was the one it was resolved to.
+	var got []string
+	for _, c := range harnesstest.Confirmations(t, r.erased, r.codecs.Erasure) {
+		if c.Stage != "features" || len(c.Tables) != 2 || c.Tables[0] != "features-table" || c.Tables[1] != "features" {
+			t.Errorf("confirmation %+v, want the features stage naming its table and topic", c)
+		}
+		got = append(got, c.ProfileID+"/"+c.RequestedEventID)
+	}
+	if want := []string{"p-1/e-3", "p-3/", "p-6/e-10", "p-5/"}; !slices.Equal(got, want) {
+		t.Fatalf("confirmations %v, want %v", got, want)
 	}
 }
 

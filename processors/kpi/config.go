@@ -24,6 +24,8 @@ type Topics struct {
 	Sessions goka.Stream
 	// Actuals and Alerts are the outputs.
 	Actuals, Alerts goka.Stream
+	// Erasures is privacy.erasures, where the processor confirms erasures.
+	Erasures goka.Stream
 }
 
 // Codecs are the registered codecs of the processor's topics.
@@ -36,6 +38,7 @@ type Codecs struct {
 	Alert   *schemas.Codec[schemas.KpiAlert]
 	State   *schemas.Codec[schemas.KpiState]
 	Message *schemas.Codec[schemas.KpiMessage]
+	Erasure *schemas.Codec[schemas.ErasureConfirmation]
 }
 
 // Config configures the kpi processor.
@@ -104,11 +107,11 @@ func (c Config) Validate() error {
 		errs = append(errs, errors.New("kpi: no group"))
 	}
 	t := c.Topics
-	if t.Input == "" || t.Plans == "" || t.Actuals == "" || t.Alerts == "" {
+	if t.Input == "" || t.Plans == "" || t.Actuals == "" || t.Alerts == "" || t.Erasures == "" {
 		errs = append(errs, errors.New("kpi: every topic must be set"))
 	}
 	k := c.Codecs
-	if k.Resolved == nil || k.Plan == nil || k.Actual == nil || k.Alert == nil || k.State == nil || k.Message == nil {
+	if k.Resolved == nil || k.Plan == nil || k.Actual == nil || k.Alert == nil || k.State == nil || k.Message == nil || k.Erasure == nil {
 		errs = append(errs, errors.New("kpi: every codec must be set"))
 	}
 	if t.Sessions != "" && k.Session == nil {

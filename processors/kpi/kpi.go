@@ -12,6 +12,7 @@ import (
 	"github.com/lovoo/goka/codec"
 
 	"github.com/activa-dev/activa/internal/deadletter"
+	"github.com/activa-dev/activa/internal/erasure"
 	"github.com/activa-dev/activa/internal/harness"
 	"github.com/activa-dev/activa/internal/watermark"
 	"github.com/activa-dev/activa/schemas"
@@ -63,6 +64,7 @@ func Define(cfg Config) (*goka.GroupGraph, error) {
 		goka.Persist(cfg.Codecs.State),
 		goka.Output(t.Actuals, cfg.Codecs.Actual),
 		goka.Output(t.Alerts, cfg.Codecs.Alert),
+		erasure.Output(t.Erasures),
 		goka.Visitor(SweepVisitor, p.onVisit),
 		p.h.Output(),
 	}
@@ -98,6 +100,10 @@ func (p *proc) onEvent(ctx goka.Context, m harness.Msg[schemas.ResolvedEvent]) {
 	now := p.cfg.Now()
 	p.purchases.wm.Seen(ctx.Partition(), m.Value.SourcePartition, ev.TS, now)
 	defer p.report(ctx, p.purchases, now)
+	if ev.Type == erasure.RequestType {
+		p.erase(ctx, ev.EventID)
+		return
+	}
 	adds := Purchase(ev)
 	if len(adds) == 0 {
 		return
@@ -107,6 +113,18 @@ func (p *proc) onEvent(ctx goka.Context, m harness.Msg[schemas.ResolvedEvent]) {
 		return
 	}
 	p.contribute(ctx, "r", ev.EventID, ev.EventID, ev.TS, adds)
+}
+
+// erase forgets the ids of the profile's latest purchases and sessions,
+// the one thing the stage keeps per person, and confirms. What the person
+// added to the series stays: sums over everyone, which name no one.
+func (p *proc) erase(ctx goka.Context, requestID string) {
+	var tables []string
+	if ctx.Value() != nil {
+		tables = []string{string(goka.GroupTable(p.cfg.Group))}
+		ctx.Delete()
+	}
+	erasure.Confirm(ctx, p.cfg.Topics.Erasures, p.cfg.Codecs.Erasure, erasure.StageKpi, ctx.Key(), requestID, tables, p.cfg.Now())
 }
 
 // onSession sends what a closed session adds to the conversion series,

@@ -23,6 +23,7 @@ type rig struct {
 	actuals *tester.QueueTracker
 	alerts  *tester.QueueTracker
 	dlq     *tester.QueueTracker
+	erased  *tester.QueueTracker
 	clock   *harnesstest.Clock
 	base    time.Time
 	seq     int
@@ -41,11 +42,12 @@ func newRig(t *testing.T, options ...func(*kpi.Config)) *rig {
 		State:    schematest.Register[schemas.KpiState](t, rc, "kpi-table-value", schemas.KpiStateRecord),
 		Message:  schematest.Register[schemas.KpiMessage](t, rc, "kpi-loop-value", schemas.KpiMessageRecord),
 		Session:  schematest.Register[schemas.SessionSummary](t, rc, "sessions-value", schemas.SessionSummaryRecord),
+		Erasure:  schematest.Register[schemas.ErasureConfirmation](t, rc, "erasures-value", schemas.ErasureConfirmationRecord),
 	}
 	clk := harnesstest.NewClock(time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC))
 	cfg := kpi.DefaultConfig()
 	cfg.Group = "kpi"
-	cfg.Topics = kpi.Topics{Input: "resolved", Plans: "plans", Sessions: "sessions", Actuals: "actuals", Alerts: "alerts"}
+	cfg.Topics = kpi.Topics{Input: "resolved", Plans: "plans", Sessions: "sessions", Actuals: "actuals", Alerts: "alerts", Erasures: "erasures"}
 	cfg.Codecs = c
 	cfg.Partitions = 1
 	cfg.Harness = harnesstest.Harness(t, rc, "kpi")
@@ -64,7 +66,7 @@ func newRig(t *testing.T, options ...func(*kpi.Config)) *rig {
 	tt, proc := harnesstest.Start(t, g)
 	return &rig{
 		t: t, tt: tt, proc: proc, codecs: c, clock: clk,
-		actuals: tt.NewQueueTracker("actuals"), alerts: tt.NewQueueTracker("alerts"), dlq: tt.NewQueueTracker(harnesstest.Deadletter),
+		actuals: tt.NewQueueTracker("actuals"), alerts: tt.NewQueueTracker("alerts"), erased: tt.NewQueueTracker("erasures"), dlq: tt.NewQueueTracker(harnesstest.Deadletter),
 		base: time.Date(2026, 11, 2, 8, 0, 0, 0, time.UTC),
 	}
 }

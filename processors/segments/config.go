@@ -2,6 +2,7 @@ package segments
 
 import (
 	"errors"
+	"time"
 
 	"github.com/lovoo/goka"
 	"github.com/prometheus/client_golang/prometheus"
@@ -18,6 +19,10 @@ type Topics struct {
 	Features goka.Stream
 	// Changes is the output, segment.changes.
 	Changes goka.Stream
+	// Erasures is privacy.erasures: the processor reads the features
+	// stage's confirmations (the profile leaves its segments at once) and
+	// writes its own.
+	Erasures goka.Stream
 	// Points is segment.points, where profiles' points go to the model;
 	// Model is segment.model, the model profiles are assigned with.
 	// Required when clustering is on.
@@ -32,6 +37,7 @@ type Codecs struct {
 	State    *schemas.Codec[schemas.SegmentState]
 	Points   *schemas.Codec[schemas.SegmentPoints]
 	Model    *schemas.Codec[schemas.SegmentModel]
+	Erasure  *schemas.Codec[schemas.ErasureConfirmation]
 }
 
 // Config configures the segments processor.
@@ -51,12 +57,14 @@ type Config struct {
 	Clustering Clustering
 	// Metrics counts the processor's decisions; nil counts nothing.
 	Metrics *Metrics
+	// Now is the wall clock (ErasureConfirmation.ts); default time.Now.
+	Now func() time.Time
 }
 
 // DefaultConfig returns the defaults; Group, Topics, Codecs and Harness
 // remain to be set.
 func DefaultConfig() Config {
-	return Config{Rules: DefaultRules(), Clustering: DefaultClustering()}
+	return Config{Rules: DefaultRules(), Clustering: DefaultClustering(), Now: time.Now}
 }
 
 // Validate reports a configuration the processor cannot run with.
@@ -65,14 +73,17 @@ func (c Config) Validate() error {
 	if c.Group == "" {
 		errs = append(errs, errors.New("segments: no group"))
 	}
-	if c.Topics.Features == "" || c.Topics.Changes == "" {
+	if c.Topics.Features == "" || c.Topics.Changes == "" || c.Topics.Erasures == "" {
 		errs = append(errs, errors.New("segments: every topic must be set"))
 	}
-	if k := c.Codecs; k.Features == nil || k.Change == nil || k.State == nil {
+	if k := c.Codecs; k.Features == nil || k.Change == nil || k.State == nil || k.Erasure == nil {
 		errs = append(errs, errors.New("segments: every codec must be set"))
 	}
 	if c.Harness == nil {
 		errs = append(errs, errors.New("segments: no dead-letter harness"))
+	}
+	if c.Now == nil {
+		errs = append(errs, errors.New("segments: no clock"))
 	}
 	if err := c.Rules.Validate(); err != nil {
 		errs = append(errs, err)
@@ -92,6 +103,8 @@ type Metrics struct {
 	Changes *prometheus.CounterVec
 	// Duplicates counts feature versions received again or out of order.
 	Duplicates prometheus.Counter
+	// Erased counts profiles erased on request.
+	Erased prometheus.Counter
 }
 
 // NewMetrics registers the segments metrics with reg (nil: unregistered).
@@ -99,9 +112,10 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m := &Metrics{
 		Changes:    prometheus.NewCounterVec(prometheus.CounterOpts{Name: "activa_segments_changes_total", Help: "Segment changes written, by kind."}, []string{"kind"}),
 		Duplicates: prometheus.NewCounter(prometheus.CounterOpts{Name: "activa_segments_duplicates_total", Help: "Feature versions received again or after a newer one, which changed nothing."}),
+		Erased:     prometheus.NewCounter(prometheus.CounterOpts{Name: "activa_segments_erased_total", Help: "Profiles erased on request: taken out of every segment."}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.Changes, m.Duplicates)
+		reg.MustRegister(m.Changes, m.Duplicates, m.Erased)
 	}
 	return m
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/lovoo/goka/codec"
 
 	"github.com/activa-dev/activa/internal/deadletter"
+	"github.com/activa-dev/activa/internal/erasure"
 	"github.com/activa-dev/activa/internal/harness"
 	"github.com/activa-dev/activa/schemas"
 )
@@ -20,9 +21,12 @@ import (
 // goka's Processor.VisitAll on a wall-clock ticker.
 const SweepVisitor = "lifecycle"
 
-// removedReason is the reason of the changes of a profile whose features
-// were tombstoned.
-const removedReason = "profile removed (merged into another or erased)"
+// Reasons of the changes of a profile leaving every segment: its features
+// were tombstoned, or it was erased.
+const (
+	removedReason = "profile removed (merged into another or erased)"
+	erasedReason  = "profile erased on request"
+)
 
 type proc struct {
 	cfg   Config
@@ -53,8 +57,10 @@ func Define(cfg Config) (*goka.GroupGraph, error) {
 			}
 			onFeatures(ctx, msg)
 		}),
+		harness.RawInput(cfg.Topics.Erasures, harness.Handle(p.h, cfg.Codecs.Erasure, p.onErasure)),
 		goka.Persist(cfg.Codecs.State),
 		goka.Output(cfg.Topics.Changes, cfg.Codecs.Change),
+		erasure.Output(cfg.Topics.Erasures),
 		goka.Visitor(SweepVisitor, p.onSweep),
 		p.h.Output(),
 	}
@@ -105,6 +111,9 @@ func record(st *schemas.SegmentState, pl placement) {
 func (p *proc) onFeatures(ctx goka.Context, m harness.Msg[schemas.ProfileFeatures]) {
 	f := m.Value
 	st := p.state(ctx)
+	if st.Erased {
+		return // published before the erasure, read after it
+	}
 	if f.ProfileID != ctx.Key() {
 		p.h.Refuse(ctx, m.Raw, deadletter.Invalid, fmt.Errorf("features of %s keyed %s", f.ProfileID, ctx.Key()), f.LastEventID)
 		return
@@ -160,18 +169,50 @@ func (p *proc) learns(st *schemas.SegmentState, f *schemas.ProfileFeatures) (boo
 }
 
 // onRemoved takes a profile out of every segment when its features are
-// tombstoned.
+// tombstoned, and forgets it.
 func (p *proc) onRemoved(ctx goka.Context) {
 	st, ok := ctx.Value().(*schemas.SegmentState)
 	if !ok || st == nil {
 		return
 	}
+	p.leave(ctx, st, removedReason)
+	ctx.Delete()
+}
+
+// leave takes the profile whose state is st out of every segment it is
+// in.
+func (p *proc) leave(ctx goka.Context, st *schemas.SegmentState, reason string) {
 	pl := placementOf(st)
-	p.emit(ctx, removal(ctx.Key(), pl, removedReason, p.now(ctx.Partition(), time.Time{})))
+	p.emit(ctx, removal(ctx.Key(), pl, reason, p.now(ctx.Partition(), time.Time{})))
 	if p.clus != nil && pl.Cluster >= 0 {
 		p.clus.move(ctx, pl.Cluster, noCluster)
 	}
-	ctx.Delete()
+}
+
+// onErasure reads the features stage's confirmation of an erasure: the
+// profile leaves every segment at once, and a marker keeps out features
+// published for it before the erasure and read after it, until the
+// tombstone of its features deletes the key. Other stages' confirmations
+// are not for it.
+func (p *proc) onErasure(ctx goka.Context, m harness.Msg[schemas.ErasureConfirmation]) {
+	c := m.Value
+	if c.Stage != erasure.StageFeatures || c.ProfileID != ctx.Key() {
+		return
+	}
+	st, _ := ctx.Value().(*schemas.SegmentState)
+	if st != nil && st.Erased {
+		return // confirmed already
+	}
+	var tables []string
+	if st != nil {
+		p.leave(ctx, st, erasedReason)
+		tables = []string{string(goka.GroupTable(p.cfg.Group))}
+	}
+	ctx.SetValue(&schemas.SegmentState{Erased: true})
+	erasure.Confirm(ctx, p.cfg.Topics.Erasures, p.cfg.Codecs.Erasure, erasure.StageSegments, ctx.Key(), c.RequestedEventID, tables, p.cfg.Now())
+	if mt := p.cfg.Metrics; mt != nil {
+		mt.Erased.Inc()
+	}
 }
 
 // onSweep evaluates a profile's rules again at the partition's event-time

@@ -26,6 +26,7 @@ type rig struct {
 	changes *tester.QueueTracker
 	dlq     *tester.QueueTracker
 	points  *tester.QueueTracker
+	erased  *tester.QueueTracker
 	metrics *segments.Metrics
 	day0    time.Time
 }
@@ -41,10 +42,11 @@ func newRigWith(t *testing.T, tweak func(*segments.Config)) *rig {
 		State:    schematest.Register[schemas.SegmentState](t, rc, "segments-table-value", schemas.SegmentStateRecord),
 		Points:   schematest.Register[schemas.SegmentPoints](t, rc, "points-value", schemas.SegmentPointsRecord),
 		Model:    schematest.Register[schemas.SegmentModel](t, rc, "model-value", schemas.SegmentModelRecord),
+		Erasure:  schematest.Register[schemas.ErasureConfirmation](t, rc, "erasures-value", schemas.ErasureConfirmationRecord),
 	}
 	cfg := segments.DefaultConfig()
 	cfg.Group = "segments"
-	cfg.Topics = segments.Topics{Features: "features", Changes: "changes", Points: "points", Model: "model"}
+	cfg.Topics = segments.Topics{Features: "features", Changes: "changes", Points: "points", Model: "model", Erasures: "erasures"}
 	if tweak != nil {
 		tweak(&cfg)
 	}
@@ -60,7 +62,7 @@ func newRigWith(t *testing.T, tweak func(*segments.Config)) *rig {
 	return &rig{
 		t: t, tt: tt, proc: proc, codecs: c, metrics: m,
 		changes: tt.NewQueueTracker("changes"), dlq: tt.NewQueueTracker(harnesstest.Deadletter), points: tt.NewQueueTracker("points"),
-		day0: time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC),
+		erased: tt.NewQueueTracker("erasures"), day0: time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC),
 	}
 }
 

@@ -21,6 +21,8 @@ type Topics struct {
 	Merges goka.Stream
 	// Closed is sessions.closed.
 	Closed goka.Stream
+	// Erasures is privacy.erasures, where the processor confirms erasures.
+	Erasures goka.Stream
 }
 
 // Codecs are the registered codecs of the processor's topics.
@@ -29,6 +31,7 @@ type Codecs struct {
 	Merge    *schemas.Codec[schemas.ProfileMerge]
 	Summary  *schemas.Codec[schemas.SessionSummary]
 	State    *schemas.Codec[schemas.SessionState]
+	Erasure  *schemas.Codec[schemas.ErasureConfirmation]
 }
 
 // Config configures the sessions processor.
@@ -75,11 +78,11 @@ func (c Config) Validate() error {
 	if c.Group == "" {
 		errs = append(errs, errors.New("sessions: no group"))
 	}
-	if c.Topics.Input == "" || c.Topics.Merges == "" || c.Topics.Closed == "" {
+	if c.Topics.Input == "" || c.Topics.Merges == "" || c.Topics.Closed == "" || c.Topics.Erasures == "" {
 		errs = append(errs, errors.New("sessions: every topic must be set"))
 	}
 	k := c.Codecs
-	if k.Resolved == nil || k.Merge == nil || k.Summary == nil || k.State == nil {
+	if k.Resolved == nil || k.Merge == nil || k.Summary == nil || k.State == nil || k.Erasure == nil {
 		errs = append(errs, errors.New("sessions: every codec must be set"))
 	}
 	if c.Harness == nil {
@@ -112,6 +115,10 @@ type Metrics struct {
 	Duplicates prometheus.Counter
 	// Folded counts open sessions handed from an absorbed profile.
 	Folded prometheus.Counter
+	// Erased counts profiles erased on request.
+	Erased prometheus.Counter
+	// AfterErasure counts inputs dropped because their profile was erased.
+	AfterErasure prometheus.Counter
 }
 
 // NewMetrics registers the sessions metrics with reg (nil: unregistered).
@@ -121,9 +128,13 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		Late:       prometheus.NewCounter(prometheus.CounterOpts{Name: "activa_sessions_late_events_total", Help: "Events dead-lettered as later than the allowed lateness."}),
 		Duplicates: prometheus.NewCounter(prometheus.CounterOpts{Name: "activa_sessions_duplicates_total", Help: "Redelivered events that changed nothing."}),
 		Folded:     prometheus.NewCounter(prometheus.CounterOpts{Name: "activa_sessions_folded_total", Help: "Open sessions folded from an absorbed profile into its survivor."}),
+		Erased:     prometheus.NewCounter(prometheus.CounterOpts{Name: "activa_sessions_erased_total", Help: "Profiles erased on request: open sessions dropped without a summary."}),
+		AfterErasure: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "activa_sessions_after_erasure_total", Help: "Events and hand-overs dropped because their profile was erased.",
+		}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.Closed, m.Late, m.Duplicates, m.Folded)
+		reg.MustRegister(m.Closed, m.Late, m.Duplicates, m.Folded, m.Erased, m.AfterErasure)
 	}
 	return m
 }

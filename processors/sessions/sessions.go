@@ -7,6 +7,7 @@ import (
 	"github.com/lovoo/goka"
 	"github.com/lovoo/goka/codec"
 
+	"github.com/activa-dev/activa/internal/erasure"
 	"github.com/activa-dev/activa/internal/harness"
 	"github.com/activa-dev/activa/internal/watermark"
 	"github.com/activa-dev/activa/schemas"
@@ -48,6 +49,7 @@ func Define(cfg Config) (*goka.GroupGraph, error) {
 		goka.Loop(new(codec.Bytes), harness.Handle(p.h, cfg.Codecs.State, p.onFold)),
 		goka.Persist(cfg.Codecs.State),
 		goka.Output(t.Closed, cfg.Codecs.Summary),
+		erasure.Output(t.Erasures),
 		goka.Visitor(IdleVisitor, p.onVisit),
 		p.h.Output(),
 	)
@@ -71,6 +73,17 @@ func (p *proc) onEvent(ctx goka.Context, m harness.Msg[schemas.ResolvedEvent]) {
 	now := p.cfg.Now()
 	p.wm.Seen(ctx.Partition(), m.Value.SourcePartition, ev.TS, now)
 	st := p.state(ctx)
+	switch {
+	case st.Erased:
+		p.afterErasure()
+		return
+	case ev.Type == erasure.RequestType && st.MergedInto != "":
+		p.handOver(ctx, st.MergedInto, &schemas.SessionState{Erased: true})
+		return
+	case ev.Type == erasure.RequestType:
+		p.erase(ctx, ev.EventID)
+		return
+	}
 	if st.MergedInto != "" {
 		// Resolved before identity knew of the merge: the event is the
 		// survivor's.
@@ -128,6 +141,13 @@ func (p *proc) onMerge(ctx goka.Context, m harness.Msg[schemas.ProfileMerge]) {
 	if st.MergedInto == mg.Survivor {
 		return // a replayed merge
 	}
+	if st.Erased {
+		// The erasure request came before the merge: the survivor is the
+		// same person's, and is forgotten too.
+		p.handOver(ctx, mg.Survivor, &schemas.SessionState{Erased: true})
+		ctx.SetValue(&schemas.SessionState{Erased: true, MergedInto: mg.Survivor})
+		return
+	}
 	if len(st.Open) > 0 {
 		p.handOver(ctx, mg.Survivor, &schemas.SessionState{MaxTS: st.MaxTS, Open: st.Open})
 	}
@@ -150,8 +170,15 @@ func (p *proc) onFold(ctx goka.Context, m harness.Msg[schemas.SessionState]) {
 	p.wm.Arrived(ctx.Partition(), p.cfg.Now())
 	in := m.Value
 	st := p.state(ctx)
-	if st.MergedInto != "" {
+	switch {
+	case st.MergedInto != "":
 		p.handOver(ctx, st.MergedInto, in) // merged on in turn
+		return
+	case st.Erased:
+		p.afterErasure()
+		return
+	case in.Erased:
+		p.erase(ctx, "") // an erasure request resolved to a profile absorbed since
 		return
 	}
 	r := p.cfg.Rules
@@ -199,4 +226,26 @@ func (p *proc) onVisit(ctx goka.Context, _ any) {
 	}
 	p.emit(ctx, closed, closedByIdle)
 	ctx.SetValue(st)
+}
+
+// erase forgets the profile of an erasure request: its open sessions are
+// dropped without a summary, and a marker keeps out what still arrives for
+// it. The stage confirms, naming its table when it held anything.
+func (p *proc) erase(ctx goka.Context, requestID string) {
+	var tables []string
+	if ctx.Value() != nil {
+		tables = []string{string(goka.GroupTable(p.cfg.Group))}
+	}
+	ctx.SetValue(&schemas.SessionState{Erased: true})
+	erasure.Confirm(ctx, p.cfg.Topics.Erasures, p.cfg.Codecs.Erasure, erasure.StageSessions, ctx.Key(), requestID, tables, p.cfg.Now())
+	if mt := p.cfg.Metrics; mt != nil {
+		mt.Erased.Inc()
+	}
+}
+
+// afterErasure counts an input dropped because its profile was erased.
+func (p *proc) afterErasure() {
+	if mt := p.cfg.Metrics; mt != nil {
+		mt.AfterErasure.Inc()
+	}
 }

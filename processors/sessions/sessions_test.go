@@ -21,6 +21,7 @@ type rig struct {
 	proc   *goka.Processor
 	codecs sessions.Codecs
 	closed *tester.QueueTracker
+	erased *tester.QueueTracker
 	dlq    *tester.QueueTracker
 	clock  *harnesstest.Clock
 	base   time.Time
@@ -37,11 +38,12 @@ func newRigWith(t *testing.T, tweak func(*sessions.Config)) *rig {
 		Merge:    schematest.Register[schemas.ProfileMerge](t, rc, "merges-value", schemas.ProfileMergeRecord),
 		Summary:  schematest.Register[schemas.SessionSummary](t, rc, "closed-value", schemas.SessionSummaryRecord),
 		State:    schematest.Register[schemas.SessionState](t, rc, "sessions-table-value", schemas.SessionStateRecord),
+		Erasure:  schematest.Register[schemas.ErasureConfirmation](t, rc, "erasures-value", schemas.ErasureConfirmationRecord),
 	}
 	clk := harnesstest.NewClock(time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC))
 	cfg := sessions.DefaultConfig()
 	cfg.Group = "sessions"
-	cfg.Topics = sessions.Topics{Input: "resolved", Merges: "merges", Closed: "closed"}
+	cfg.Topics = sessions.Topics{Input: "resolved", Merges: "merges", Closed: "closed", Erasures: "erasures"}
 	cfg.Codecs = c
 	cfg.SourcePartitions = 1
 	cfg.Harness = harnesstest.Harness(t, rc, "sessions")
@@ -58,7 +60,7 @@ func newRigWith(t *testing.T, tweak func(*sessions.Config)) *rig {
 	tt, proc := harnesstest.Start(t, g)
 	return &rig{
 		t: t, tt: tt, proc: proc, codecs: c, clock: clk,
-		closed: tt.NewQueueTracker("closed"), dlq: tt.NewQueueTracker(harnesstest.Deadletter),
+		closed: tt.NewQueueTracker("closed"), erased: tt.NewQueueTracker("erasures"), dlq: tt.NewQueueTracker(harnesstest.Deadletter),
 		base: time.Date(2026, 11, 2, 8, 0, 0, 0, time.UTC),
 	}
 }

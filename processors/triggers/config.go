@@ -23,6 +23,10 @@ type Topics struct {
 	Changes goka.Stream
 	// Triggers is the output.
 	Triggers goka.Stream
+	// Erasures is privacy.erasures: the processor reads identity's
+	// confirmations (to forget the erased profile's devices) and writes its
+	// own.
+	Erasures goka.Stream
 }
 
 // Codecs are the registered codecs of the processor's topics.
@@ -32,6 +36,7 @@ type Codecs struct {
 	Change   *schemas.Codec[schemas.SegmentChange]
 	Trigger  *schemas.Codec[schemas.Trigger]
 	State    *schemas.Codec[schemas.TriggerState]
+	Erasure  *schemas.Codec[schemas.ErasureConfirmation]
 }
 
 // Config configures the triggers processor.
@@ -76,11 +81,11 @@ func (c Config) Validate() error {
 		errs = append(errs, errors.New("triggers: no group"))
 	}
 	t := c.Topics
-	if t.Input == "" || t.Merges == "" || t.Changes == "" || t.Triggers == "" {
+	if t.Input == "" || t.Merges == "" || t.Changes == "" || t.Triggers == "" || t.Erasures == "" {
 		errs = append(errs, errors.New("triggers: every topic must be set"))
 	}
 	k := c.Codecs
-	if k.Resolved == nil || k.Merge == nil || k.Change == nil || k.Trigger == nil || k.State == nil {
+	if k.Resolved == nil || k.Merge == nil || k.Change == nil || k.Trigger == nil || k.State == nil || k.Erasure == nil {
 		errs = append(errs, errors.New("triggers: every codec must be set"))
 	}
 	if c.Harness == nil {
@@ -111,6 +116,10 @@ type Metrics struct {
 	Late prometheus.Counter
 	// Duplicates counts redelivered events.
 	Duplicates prometheus.Counter
+	// Erased counts profiles erased on request.
+	Erased prometheus.Counter
+	// AfterErasure counts inputs dropped because their profile was erased.
+	AfterErasure prometheus.Counter
 }
 
 // NewMetrics registers the triggers metrics with reg (nil: unregistered).
@@ -119,9 +128,13 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		Fired:      prometheus.NewCounterVec(prometheus.CounterOpts{Name: "activa_triggers_fired_total", Help: "Triggers fired, by kind."}, []string{"kind"}),
 		Late:       prometheus.NewCounter(prometheus.CounterOpts{Name: "activa_triggers_late_events_total", Help: "Cart lines dead-lettered as later than the allowed lateness."}),
 		Duplicates: prometheus.NewCounter(prometheus.CounterOpts{Name: "activa_triggers_duplicates_total", Help: "Redelivered events that changed nothing."}),
+		Erased:     prometheus.NewCounter(prometheus.CounterOpts{Name: "activa_triggers_erased_total", Help: "Profiles erased on request: pending carts and forms dropped undecided."}),
+		AfterErasure: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "activa_triggers_after_erasure_total", Help: "Events, segment changes and hand-overs dropped because their profile was erased.",
+		}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.Fired, m.Late, m.Duplicates)
+		reg.MustRegister(m.Fired, m.Late, m.Duplicates, m.Erased, m.AfterErasure)
 	}
 	return m
 }

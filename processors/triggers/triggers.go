@@ -11,6 +11,7 @@ import (
 	"github.com/lovoo/goka/codec"
 
 	"github.com/activa-dev/activa/internal/deadletter"
+	"github.com/activa-dev/activa/internal/erasure"
 	"github.com/activa-dev/activa/internal/harness"
 	"github.com/activa-dev/activa/internal/watermark"
 	"github.com/activa-dev/activa/schemas"
@@ -44,9 +45,11 @@ func Define(cfg Config) (*goka.GroupGraph, error) {
 		harness.RawInput(t.Input, harness.Handle(p.h, cfg.Codecs.Resolved, p.onEvent)),
 		harness.RawInput(t.Merges, harness.Handle(p.h, cfg.Codecs.Merge, p.onMerge)),
 		harness.RawInput(t.Changes, harness.Handle(p.h, cfg.Codecs.Change, p.onChange)),
+		harness.RawInput(t.Erasures, harness.Handle(p.h, cfg.Codecs.Erasure, p.onErasure)),
 		goka.Loop(new(codec.Bytes), harness.Handle(p.h, cfg.Codecs.State, p.onFold)),
 		goka.Persist(cfg.Codecs.State),
 		goka.Output(t.Triggers, cfg.Codecs.Trigger),
+		erasure.Output(t.Erasures),
 		goka.Visitor(DueVisitor, p.onVisit),
 		p.h.Output(),
 	)
@@ -80,6 +83,10 @@ func (p *proc) onEvent(ctx goka.Context, m harness.Msg[schemas.ResolvedEvent]) {
 	ev := &m.Value.Event
 	now := p.cfg.Now()
 	p.wm.Seen(ctx.Partition(), m.Value.SourcePartition, ev.TS, now)
+	if ev.Type == erasure.RequestType {
+		p.erase(ctx, ev.EventID)
+		return
+	}
 	if !relevant(ev.Type) {
 		return
 	}
@@ -88,6 +95,10 @@ func (p *proc) onEvent(ctx goka.Context, m harness.Msg[schemas.ResolvedEvent]) {
 		return
 	}
 	st := p.state(ctx)
+	if st.Erased {
+		p.afterErasure()
+		return
+	}
 	if st.MergedInto != "" {
 		// Resolved before identity knew of the merge: the survivor's.
 		d := &schemas.TriggerState{}
@@ -144,6 +155,11 @@ func (p *proc) onDevice(ctx goka.Context, m *schemas.TriggerState) {
 	r := p.cfg.Rules
 	var send []time.Time
 	switch {
+	case m.Erased:
+		if st.CartOf == "" || st.CartOf == m.CartOf {
+			ctx.Delete() // the erased person's device
+		}
+		return
 	case m.CartOf != "":
 		if st.CartOf == m.CartOf {
 			return
@@ -199,6 +215,10 @@ func (p *proc) onChange(ctx goka.Context, m harness.Msg[schemas.SegmentChange]) 
 		return
 	}
 	st := p.state(ctx)
+	if st.Erased {
+		p.afterErasure()
+		return
+	}
 	profile := ctx.Key()
 	if st.MergedInto != "" {
 		profile = st.MergedInto
@@ -223,6 +243,13 @@ func (p *proc) onMerge(ctx goka.Context, m harness.Msg[schemas.ProfileMerge]) {
 	if st.MergedInto == mg.Survivor {
 		return // a replayed merge
 	}
+	if st.Erased {
+		// The erasure request came before the merge: the survivor is the
+		// same person's, and is forgotten too.
+		p.loop(ctx, mg.Survivor, &schemas.TriggerState{Erased: true})
+		ctx.SetValue(&schemas.TriggerState{Erased: true, MergedInto: mg.Survivor})
+		return
+	}
 	if st.MergedInto == "" && (len(st.Pending) > 0 || len(st.Purchases) > 0 || len(st.Forms) > 0 || len(st.Marks) > 0 || len(st.Fired) > 0) {
 		st.Horizon, st.HorizonSeen = time.Time{}, time.Time{}
 		p.loop(ctx, mg.Survivor, st)
@@ -246,8 +273,15 @@ func (p *proc) onFold(ctx goka.Context, m harness.Msg[schemas.TriggerState]) {
 		return
 	}
 	st := p.state(ctx)
-	if st.MergedInto != "" {
+	switch {
+	case st.MergedInto != "":
 		p.loop(ctx, st.MergedInto, m.Value) // merged on in turn
+		return
+	case st.Erased:
+		p.afterErasure()
+		return
+	case m.Value.Erased:
+		p.erase(ctx, "") // an erasure request resolved to a profile absorbed since
 		return
 	}
 	p.cfg.Rules.fold(st, m.Value)

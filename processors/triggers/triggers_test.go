@@ -20,6 +20,7 @@ type rig struct {
 	proc   *goka.Processor
 	codecs triggers.Codecs
 	out    *tester.QueueTracker
+	erased *tester.QueueTracker
 	dlq    *tester.QueueTracker
 	clock  *harnesstest.Clock
 	base   time.Time
@@ -37,11 +38,12 @@ func newRigWith(t *testing.T, tweak func(*triggers.Config)) *rig {
 		Change:   schematest.Register[schemas.SegmentChange](t, rc, "changes-value", schemas.SegmentChangeRecord),
 		Trigger:  schematest.Register[schemas.Trigger](t, rc, "triggers-value", schemas.TriggerRecord),
 		State:    schematest.Register[schemas.TriggerState](t, rc, "triggers-table-value", schemas.TriggerStateRecord),
+		Erasure:  schematest.Register[schemas.ErasureConfirmation](t, rc, "erasures-value", schemas.ErasureConfirmationRecord),
 	}
 	clk := harnesstest.NewClock(time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC))
 	cfg := triggers.DefaultConfig()
 	cfg.Group = "triggers"
-	cfg.Topics = triggers.Topics{Input: "resolved", Merges: "merges", Changes: "changes", Triggers: "triggers"}
+	cfg.Topics = triggers.Topics{Input: "resolved", Merges: "merges", Changes: "changes", Triggers: "triggers", Erasures: "erasures"}
 	cfg.Codecs = c
 	cfg.SourcePartitions = 1
 	cfg.Harness = harnesstest.Harness(t, rc, "triggers")
@@ -58,7 +60,7 @@ func newRigWith(t *testing.T, tweak func(*triggers.Config)) *rig {
 	tt, proc := harnesstest.Start(t, g)
 	return &rig{
 		t: t, tt: tt, proc: proc, codecs: c, clock: clk,
-		out: tt.NewQueueTracker("triggers"), dlq: tt.NewQueueTracker(harnesstest.Deadletter),
+		out: tt.NewQueueTracker("triggers"), erased: tt.NewQueueTracker("erasures"), dlq: tt.NewQueueTracker(harnesstest.Deadletter),
 		base: time.Date(2026, 11, 2, 8, 0, 0, 0, time.UTC),
 	}
 }

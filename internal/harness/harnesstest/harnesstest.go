@@ -105,3 +105,25 @@ func Drain[T any](t testing.TB, q *tester.QueueTracker, keyOf func(*T) string) [
 		out = append(out, r)
 	}
 }
+
+// Confirmations returns the erasure confirmations written to q since its
+// last read (written as bytes, decoded with c), and fails the test when
+// one is not keyed by the profile it confirms.
+func Confirmations(t testing.TB, q *tester.QueueTracker, c *schemas.Codec[schemas.ErasureConfirmation]) []*schemas.ErasureConfirmation {
+	t.Helper()
+	var out []*schemas.ErasureConfirmation
+	for {
+		k, v, ok := q.Next()
+		if !ok {
+			return out
+		}
+		r, err := c.DecodeTyped(v.([]byte))
+		if err != nil {
+			t.Fatalf("decoding the confirmation keyed %s: %v", k, err)
+		}
+		if k != r.ProfileID {
+			t.Fatalf("confirmation of %s keyed %s", r.ProfileID, k)
+		}
+		out = append(out, r)
+	}
+}
