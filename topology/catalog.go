@@ -115,11 +115,16 @@ type Catalog struct {
 	Partitions int32
 	// Replication factor of every topic. Default 1.
 	Replication int16
+	// CompactionLag bounds how long a deleted (tombstoned) or replaced
+	// value may survive in a compacted topic, for example a profile's
+	// state after its erasure; TombstoneRetention is how long the
+	// tombstone itself stays. Default 24 hours each (kafka's defaults).
+	CompactionLag, TombstoneRetention time.Duration
 }
 
 // DefaultCatalog returns the catalog with default prefix and sizes.
 func DefaultCatalog() Catalog {
-	return Catalog{Prefix: "activa.", Partitions: 8, Replication: 1}
+	return Catalog{Prefix: "activa.", Partitions: 8, Replication: 1, CompactionLag: kafka.DefaultCompactionLag, TombstoneRetention: kafka.DefaultTombstoneRetention}
 }
 
 // Validate reports a catalog that cannot be deployed.
@@ -129,6 +134,9 @@ func (c Catalog) Validate() error {
 	}
 	if c.Replication < 1 {
 		return fmt.Errorf("topology: replication %d < 1", c.Replication)
+	}
+	if c.CompactionLag < 0 || c.TombstoneRetention < 0 {
+		return fmt.Errorf("topology: compaction lag %v, tombstone retention %v: want neither negative", c.CompactionLag, c.TombstoneRetention)
 	}
 	return nil
 }
@@ -155,7 +163,7 @@ func (c Catalog) Specs() []kafka.TopicSpec {
 	for _, t := range Topics() {
 		out = append(out, kafka.TopicSpec{
 			Name: c.Name(t.Name), Partitions: c.Partitions, Replication: c.Replication,
-			Cleanup: t.Cleanup, Retention: t.Retention,
+			Cleanup: t.Cleanup, Retention: t.Retention, CompactionLag: c.CompactionLag, TombstoneRetention: c.TombstoneRetention,
 		})
 	}
 	return out

@@ -34,6 +34,8 @@ type Settings struct {
 	Prefix           string        `koanf:"prefix"`
 	Partitions       int32         `koanf:"partitions"`
 	Replication      int16         `koanf:"replication"`
+	CompactionLag    time.Duration `koanf:"compaction-lag"`
+	TombstoneKeep    time.Duration `koanf:"tombstone-retention"`
 	ClientID         string        `koanf:"client-id"`
 	KafkaVersion     string        `koanf:"kafka-version"`
 	Compression      string        `koanf:"compression"`
@@ -184,6 +186,8 @@ func addConnFlags(fs *pflag.FlagSet) {
 	fs.String("prefix", d.Prefix, "prefix of every topic and group name")
 	fs.Int32("partitions", d.Partitions, "partitions of every topic (topics are co-partitioned)")
 	fs.Int16("replication", d.Replication, "replication factor of created topics")
+	fs.Duration("compaction-lag", d.CompactionLag, "longest a deleted (erased) or replaced value survives in a compacted topic created by activa (max.compaction.lag.ms)")
+	fs.Duration("tombstone-retention", d.TombstoneRetention, "how long a tombstone stays in a compacted topic created by activa (delete.retention.ms)")
 	fs.String("client-id", "activa", "Kafka client id")
 	fs.String("kafka-version", "3.6.0", "Kafka protocol version spoken by the goka processors")
 	fs.String("compression", "none", "compression of produced batches: none, gzip, snappy, lz4 or zstd")
@@ -260,7 +264,10 @@ func (s Settings) Kafka() *kafka.Config {
 
 // Catalog returns the topic catalog for these settings.
 func (s Settings) Catalog() topology.Catalog {
-	return topology.Catalog{Prefix: s.Prefix, Partitions: s.Partitions, Replication: s.Replication}
+	return topology.Catalog{
+		Prefix: s.Prefix, Partitions: s.Partitions, Replication: s.Replication,
+		CompactionLag: s.CompactionLag, TombstoneRetention: s.TombstoneKeep,
+	}
 }
 
 // validateConn reports missing or invalid connection settings.

@@ -28,7 +28,23 @@ type TopicSpec struct {
 	// Retention applies to delete topics: 0 leaves the broker default, a
 	// negative value keeps records forever.
 	Retention time.Duration
+	// CompactionLag applies to compacted topics: the longest a value
+	// replaced or deleted (tombstoned) may stay in the log before the
+	// cleaner may remove it (max.compaction.lag.ms; the broker also rolls
+	// the active segment after it). Default 24 hours.
+	CompactionLag time.Duration
+	// TombstoneRetention applies to compacted topics: how long a tombstone
+	// itself stays after compaction, for consumers to see the delete
+	// (delete.retention.ms). Default 24 hours.
+	TombstoneRetention time.Duration
 }
+
+// DefaultCompactionLag and DefaultTombstoneRetention are the defaults of
+// [TopicSpec.CompactionLag] and [TopicSpec.TombstoneRetention].
+const (
+	DefaultCompactionLag      = 24 * time.Hour
+	DefaultTombstoneRetention = 24 * time.Hour
+)
 
 func (s TopicSpec) configs() map[string]*string {
 	m := map[string]*string{"cleanup.policy": kadm.StringPtr(s.Cleanup)}
@@ -39,10 +55,20 @@ func (s TopicSpec) configs() map[string]*string {
 		m["retention.ms"] = kadm.StringPtr(strconv.FormatInt(s.Retention.Milliseconds(), 10))
 	}
 	if s.Cleanup == "compact" {
-		// Bound how long a deleted (tombstoned) value survives compaction,
-		// and let segments roll so that compaction runs at all.
-		m["delete.retention.ms"] = kadm.StringPtr(strconv.FormatInt((24 * time.Hour).Milliseconds(), 10))
-		m["segment.ms"] = kadm.StringPtr(strconv.FormatInt((6 * time.Hour).Milliseconds(), 10))
+		// Bound how long a replaced or deleted (tombstoned) value survives:
+		// the cleaner must compact it within the lag (and the broker rolls
+		// the active segment, which is never compacted, by then), and the
+		// tombstone itself goes after its retention.
+		lag, tomb := s.CompactionLag, s.TombstoneRetention
+		if lag <= 0 {
+			lag = DefaultCompactionLag
+		}
+		if tomb <= 0 {
+			tomb = DefaultTombstoneRetention
+		}
+		m["max.compaction.lag.ms"] = kadm.StringPtr(strconv.FormatInt(lag.Milliseconds(), 10))
+		m["delete.retention.ms"] = kadm.StringPtr(strconv.FormatInt(tomb.Milliseconds(), 10))
+		m["segment.ms"] = kadm.StringPtr(strconv.FormatInt(min(6*time.Hour, lag).Milliseconds(), 10))
 	}
 	return m
 }
@@ -78,10 +104,7 @@ func EnsureTopics(ctx context.Context, cl *kgo.Client, specs []TopicSpec) ([]str
 		if ok && d.Err != nil && !errors.Is(d.Err, kerr.UnknownTopicOrPartition) {
 			return created, fmt.Errorf("describing topic %s: %w", s.Name, d.Err)
 		}
-		resp, err := adm.CreateTopic(ctx, s.Partitions, s.Replication, s.configs(), s.Name)
-		if err == nil {
-			err = resp.Err
-		}
+		err := createTopic(ctx, adm, s)
 		switch {
 		case errors.Is(err, kerr.TopicAlreadyExists):
 			// Created a moment ago (by another process, or metadata not yet
@@ -131,6 +154,24 @@ func EnsureTopics(ctx context.Context, cl *kgo.Client, specs []TopicSpec) ([]str
 		}
 	}
 	return created, nil
+}
+
+// createTopic creates the topic s declares. A Kafka-compatible broker
+// that refuses max.compaction.lag.ms (Apache Kafka before 2.3) gets the
+// topic without it, and compacts on its own schedule.
+func createTopic(ctx context.Context, adm *kadm.Client, s TopicSpec) error {
+	cfg := s.configs()
+	for {
+		resp, err := adm.CreateTopic(ctx, s.Partitions, s.Replication, cfg, s.Name)
+		if err == nil {
+			err = resp.Err
+		}
+		if _, lag := cfg["max.compaction.lag.ms"]; lag && errors.Is(err, kerr.InvalidConfig) {
+			delete(cfg, "max.compaction.lag.ms")
+			continue
+		}
+		return err
+	}
 }
 
 // listTopics asks the cluster for fresh metadata of names. kadm's listing
