@@ -154,6 +154,15 @@ func (c *caps) seen(dest, profile string, at time.Time) {
 	by[profile] = slices.Insert(ts, i, at)
 }
 
+// forget drops what the caps count of profile, erased.
+func (c *caps) forget(profile string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, by := range c.sent {
+		delete(by, profile)
+	}
+}
+
 // of returns the deliveries of dest by profile; c.mu is held.
 func (c *caps) of(dest string) map[string][]time.Time {
 	by := c.sent[dest]

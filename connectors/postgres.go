@@ -34,12 +34,20 @@ type PostgresConfig struct {
 // (a profile's changes share a partition, in order). A change to nothing
 // (a merged or erased profile leaving its segment) clears the column, and
 // a row with every column clear is deleted.
+//
+// Postgres is an [Eraser]: an erased profile's row is deleted and the
+// profile goes on a suppression list (the table <table>_erased, profile
+// ids only), which every later upsert checks, so that no change read
+// after the erasure brings the row back.
 type Postgres struct {
-	pool  *pgxpool.Pool
-	table string // quoted
+	pool   *pgxpool.Pool
+	table  string // quoted
+	erased string // quoted suppression list
 }
 
-var tableName = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,62}$`)
+// tableName leaves room for the suffix of the suppression list within
+// PostgreSQL's 63 bytes.
+var tableName = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,55}$`)
 
 // kindColumn maps a segment change's kind to its column.
 var kindColumn = map[string]string{"tier": "tier", "lifecycle": "lifecycle", "cluster": "cluster"}
@@ -59,7 +67,7 @@ func NewPostgres(ctx context.Context, name string, cfg PostgresConfig) (*Postgre
 	if err != nil {
 		return nil, fmt.Errorf("postgres %s: %w", name, err)
 	}
-	p := &Postgres{pool: pool, table: pgx.Identifier{cfg.Table}.Sanitize()}
+	p := &Postgres{pool: pool, table: pgx.Identifier{cfg.Table}.Sanitize(), erased: pgx.Identifier{cfg.Table + "_erased"}.Sanitize()}
 	ddl := `CREATE TABLE IF NOT EXISTS ` + p.table + ` (
 	profile_id       text PRIMARY KEY,
 	tier             text,
@@ -69,10 +77,14 @@ func NewPostgres(ctx context.Context, name string, cfg PostgresConfig) (*Postgre
 	cluster          text,
 	cluster_offset   bigint,
 	updated_at       timestamptz NOT NULL
+);
+CREATE TABLE IF NOT EXISTS ` + p.erased + ` (
+	profile_id text PRIMARY KEY,
+	erased_at  timestamptz NOT NULL
 )`
 	if _, err := pool.Exec(ctx, ddl); err != nil {
 		pool.Close()
-		return nil, fmt.Errorf("postgres %s: creating %s: %w", name, cfg.Table, err)
+		return nil, fmt.Errorf("postgres %s: creating %s and its suppression list: %w", name, cfg.Table, err)
 	}
 	return p, nil
 }
@@ -93,7 +105,7 @@ func (p *Postgres) Deliver(ctx context.Context, m *Message) error {
 	}
 	// col is one of kindColumn's constants, never input.
 	upsert := `INSERT INTO ` + p.table + ` AS a (profile_id, ` + col + `, ` + col + `_offset, updated_at)
-VALUES ($1, $2, $3, $4)
+SELECT $1::text, $2::text, $3::bigint, $4::timestamptz WHERE NOT EXISTS (SELECT 1 FROM ` + p.erased + ` WHERE profile_id = $1)
 ON CONFLICT (profile_id) DO UPDATE SET ` + col + ` = EXCLUDED.` + col + `, ` + col + `_offset = EXCLUDED.` + col + `_offset, updated_at = EXCLUDED.updated_at
 WHERE a.` + col + `_offset IS NULL OR a.` + col + `_offset < EXCLUDED.` + col + `_offset`
 	// The changes of one profile, delivered at once, take turns (a
@@ -118,9 +130,21 @@ WHERE a.` + col + `_offset IS NULL OR a.` + col + `_offset < EXCLUDED.` + col + 
 	return nil
 }
 
-// Erase deletes a profile's row.
+// Erase deletes a profile's row and puts the profile on the suppression
+// list, under the profile's lock: a change being applied finishes first,
+// and every later one finds the profile suppressed.
 func (p *Postgres) Erase(ctx context.Context, profileID string) error {
-	if _, err := p.pool.Exec(ctx, `DELETE FROM `+p.table+` WHERE profile_id = $1`, profileID); err != nil {
+	err := pgx.BeginFunc(ctx, p.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, profileID); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO `+p.erased+` (profile_id, erased_at) VALUES ($1, now()) ON CONFLICT (profile_id) DO NOTHING`, profileID); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `DELETE FROM `+p.table+` WHERE profile_id = $1`, profileID)
+		return err
+	})
+	if err != nil {
 		return classify(fmt.Errorf("postgres: erasing %s: %w", profileID, err))
 	}
 	return nil

@@ -66,7 +66,7 @@ func (r *Runner) restoreCaps(ctx context.Context, cl *kgo.Client) error {
 				delete(until, rec.Partition)
 			}
 			d, err := r.cfg.DeliveryCodec.DecodeTyped(rec.Value)
-			if err != nil || d.Status != Delivered || d.ProfileID == "" || r.cfg.Policies[d.Destination].Cap <= 0 {
+			if err != nil || d.Status != Delivered || d.ProfileID == "" || r.cfg.Policies[d.Destination].Cap <= 0 || r.erasures.has(d.ProfileID) {
 				return
 			}
 			at := d.FirstAttemptTS

@@ -46,6 +46,12 @@ type Config struct {
 	// Deliveries and Deadletter are the topics of the delivery log and of
 	// dead letters. Required.
 	Deliveries, Deadletter string
+	// Erasures is privacy.erasures: the runner reads every stage's
+	// confirmations (from then on nothing is sent about the person, and
+	// each [Eraser] destination forgets them) and writes its own.
+	// Required, with ErasureCodec.
+	Erasures     string
+	ErasureCodec *schemas.Codec[schemas.ErasureConfirmation]
 	// DeliveryCodec and DeadletterCodec encode them. Required.
 	DeliveryCodec   *schemas.Codec[schemas.Delivery]
 	DeadletterCodec *schemas.Codec[schemas.DeadLetter]
@@ -65,6 +71,9 @@ func (c Config) Validate() error {
 	}
 	if c.Deliveries == "" || c.Deadletter == "" || c.DeliveryCodec == nil || c.DeadletterCodec == nil {
 		errs = append(errs, errors.New("connect: the deliveries and dead-letter topics and their codecs are required"))
+	}
+	if c.Erasures == "" || c.ErasureCodec == nil {
+		errs = append(errs, errors.New("connect: the erasures topic and its codec are required"))
 	}
 	for _, r := range c.Routes {
 		if r.Purpose != "" && !slices.Contains(Purposes, r.Purpose) {
@@ -99,6 +108,8 @@ type Metrics struct {
 	Deliveries *prometheus.CounterVec
 	// Attempts counts calls of a sink by destination.
 	Attempts *prometheus.CounterVec
+	// Erased counts people erased from the destinations and confirmed.
+	Erased prometheus.Counter
 }
 
 // NewMetrics registers the connector metrics with reg (nil: unregistered).
@@ -106,9 +117,10 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m := &Metrics{
 		Deliveries: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "activa_connect_deliveries_total", Help: "Final delivery outcomes, by destination and status."}, []string{"destination", "status"}),
 		Attempts:   prometheus.NewCounterVec(prometheus.CounterOpts{Name: "activa_connect_attempts_total", Help: "Delivery attempts, by destination."}, []string{"destination"}),
+		Erased:     prometheus.NewCounter(prometheus.CounterOpts{Name: "activa_connect_erased_total", Help: "People erased from the destinations that keep people, and confirmed."}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.Deliveries, m.Attempts)
+		reg.MustRegister(m.Deliveries, m.Attempts, m.Erased)
 	}
 	return m
 }
@@ -126,10 +138,11 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 // by a stop or a rebalance is not final: the record is read again, and
 // delivered again under the same idempotency key.
 type Runner struct {
-	cfg     Config
-	routes  []route
-	offsets *offsets
-	caps    *caps
+	cfg      Config
+	routes   []route
+	offsets  *offsets
+	caps     *caps
+	erasures *erasures
 
 	cl *kgo.Client
 	// commitMu orders commits; committed is what they committed, by
@@ -171,7 +184,7 @@ func New(cfg Config) (*Runner, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	r := &Runner{cfg: cfg, offsets: newOffsets(), caps: newCaps(), parts: map[partition]*lane{}, committed: map[partition]int64{}, chains: map[chainKey]chan struct{}{}}
+	r := &Runner{cfg: cfg, offsets: newOffsets(), caps: newCaps(), erasures: newErasures(), parts: map[partition]*lane{}, committed: map[partition]int64{}, chains: map[chainKey]chan struct{}{}}
 	for _, rt := range cfg.Routes {
 		c, err := compileRoute(rt)
 		if err != nil {
@@ -202,9 +215,18 @@ func (r *Runner) Run(ctx context.Context) error {
 	}
 	defer cl.Close()
 	r.cl = cl
+	next, err := r.restoreErasures(ctx, cl)
+	if err != nil {
+		return err
+	}
 	if err := r.restoreCaps(ctx, cl); err != nil {
 		return err
 	}
+	following := make(chan struct{})
+	go func() {
+		defer close(following)
+		r.followErasures(ctx, next)
+	}()
 	slots := make(chan struct{}, r.cfg.MaxInFlight)
 	// Offsets are committed on a period of their own: a poll waits for
 	// new records, and the deliveries of the last ones end after it.
@@ -242,6 +264,7 @@ func (r *Runner) Run(ctx context.Context) error {
 		})
 	}
 	<-committing
+	<-following
 	// Stop every delivery under way (not final: read again after a
 	// restart), then commit what is.
 	r.mu.Lock()

@@ -87,12 +87,13 @@ type rig struct {
 	triggers *schemas.Codec[schemas.Trigger]
 	delivery *schemas.Codec[schemas.Delivery]
 	dead     *schemas.Codec[schemas.DeadLetter]
+	erasure  *schemas.Codec[schemas.ErasureConfirmation]
 	cl       *kgo.Client
 }
 
 func newRig(t *testing.T) *rig {
 	t.Helper()
-	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(2, "triggers"), kfake.SeedTopics(1, "deliveries", "deadletter"))
+	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(2, "triggers", "erasures"), kfake.SeedTopics(1, "deliveries", "deadletter"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,6 +104,7 @@ func newRig(t *testing.T) *rig {
 		triggers: schematest.Register[schemas.Trigger](t, rc, "triggers-value", schemas.TriggerRecord),
 		delivery: schematest.Register[schemas.Delivery](t, rc, "deliveries-value", schemas.DeliveryRecord),
 		dead:     schematest.Register[schemas.DeadLetter](t, rc, "deadletter-value", schemas.DeadLetterRecord),
+		erasure:  schematest.Register[schemas.ErasureConfirmation](t, rc, "erasures-value", schemas.ErasureConfirmationRecord),
 	}
 	r.cl, err = kgo.NewClient(kgo.SeedBrokers(r.seeds...))
 	if err != nil {
@@ -153,6 +155,7 @@ func (r *rig) runner(dest connectors.Sink, retry connectors.Retry, options ...fu
 		Routes:  []connectors.Route{{Topic: "triggers", Filter: `kind == "cart_abandoned"`, Destination: "crm", Purpose: "email"}},
 		Sinks:   map[string]connectors.Sink{"crm": dest}, Retry: retry, CommitEvery: 50 * time.Millisecond, People: people{},
 		Deliveries: "deliveries", Deadletter: "deadletter", DeliveryCodec: r.delivery, DeadletterCodec: r.dead,
+		Erasures: "erasures", ErasureCodec: r.erasure,
 	}
 	for _, o := range options {
 		o(&cfg)

@@ -175,6 +175,9 @@ func (r *Runner) deliverRecord(ctx context.Context, rec *kgo.Record, msgs []*Mes
 // quiet hours (calling wait), delivers it, logs its final outcome, and
 // reports whether it is final.
 func (r *Runner) send(ctx context.Context, rt route, m *Message, rec *kgo.Record, wait func()) bool {
+	if r.erasures.has(m.ProfileID) {
+		return r.suppressErased(ctx, rt, m)
+	}
 	pol := r.cfg.Policies[rt.Destination]
 	person, ok := r.person(ctx, m, rt, pol)
 	if !ok {
@@ -194,6 +197,9 @@ func (r *Runner) send(ctx context.Context, rt route, m *Message, rec *kgo.Record
 				return false
 			}
 			// Consent is that at the time of sending.
+			if r.erasures.has(m.ProfileID) {
+				return r.suppressErased(ctx, rt, m)
+			}
 			if person, ok = r.person(ctx, m, rt, pol); !ok {
 				return false
 			}
@@ -251,6 +257,14 @@ func (r *Runner) person(ctx context.Context, m *Message, rt route, pol Policy) (
 // suppress logs that m was not sent, for reason: a final outcome.
 func (r *Runner) suppress(ctx context.Context, rt route, m *Message, reason string) bool {
 	return r.log(ctx, r.outcome(rt, m, Suppressed, reason))
+}
+
+// suppressErased logs that m, about a person erased, was not sent; the
+// record names no one.
+func (r *Runner) suppressErased(ctx context.Context, rt route, m *Message) bool {
+	d := r.outcome(rt, m, Suppressed, ReasonErased)
+	d.ProfileID = ""
+	return r.log(ctx, d)
 }
 
 // outcome is the delivery log record of m along rt.

@@ -91,4 +91,20 @@ func TestIntegrationPostgresKeepsEachProfilesLatestSegments(t *testing.T) {
 	if got := audience(t, dsn, table); len(got) != 1 {
 		t.Errorf("after erasing p-1: %v", got)
 	}
+	// A change of p-1 read after the erasure (from before it, or read
+	// again after a restart) does not bring the row back; an erasure
+	// repeated changes nothing.
+	late := &connectors.Message{
+		ID: "k-late", Kind: connectors.KindSegmentChange, ProfileID: "p-1", Offset: 99,
+		Record: &schemas.SegmentChange{ChangeID: "c-late", ProfileID: "p-1", Kind: "tier", To: "platinum", TS: time.Now()},
+	}
+	if err := p.Deliver(t.Context(), late); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Erase(t.Context(), "p-1"); err != nil {
+		t.Fatal(err)
+	}
+	if got := audience(t, dsn, table); len(got) != 1 || got["p-3"].lifecycle != "at_risk" {
+		t.Errorf("after a change of the erased p-1: %v, want p-3 alone", got)
+	}
 }

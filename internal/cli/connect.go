@@ -169,7 +169,7 @@ func loadConnect(path string) (connectFile, error) {
 // connectConfig builds the runner's configuration from the connect
 // section; the returned func closes the sinks.
 func connectConfig(ctx context.Context, c *conn, codecs *topology.Codecs, cf connectFile) (connectors.Config, func(), error) {
-	var errs [5]error
+	var errs [6]error
 	var (
 		changes  *schemas.Codec[schemas.SegmentChange]
 		triggers *schemas.Codec[schemas.Trigger]
@@ -180,6 +180,7 @@ func connectConfig(ctx context.Context, c *conn, codecs *topology.Codecs, cf con
 	alerts, errs[2] = topology.Typed[schemas.KpiAlert](codecs, topology.KpiAlerts)
 	cfg := connectors.Config{
 		Group: c.cat.Name("connect"), Deliveries: c.cat.Name(topology.Deliveries), Deadletter: c.cat.Name(topology.Deadletter),
+		Erasures: c.cat.Name(topology.Erasures),
 		Sources: map[string]connectors.Source{
 			c.cat.Name(topology.SegmentChanges): connectors.SegmentChanges(changes),
 			c.cat.Name(topology.Triggers):       connectors.Triggers(triggers),
@@ -190,6 +191,7 @@ func connectConfig(ctx context.Context, c *conn, codecs *topology.Codecs, cf con
 	}
 	cfg.DeliveryCodec, errs[3] = topology.Typed[schemas.Delivery](codecs, topology.Deliveries)
 	cfg.DeadletterCodec, errs[4] = topology.Typed[schemas.DeadLetter](codecs, topology.Deadletter)
+	cfg.ErasureCodec, errs[5] = topology.Typed[schemas.ErasureConfirmation](codecs, topology.Erasures)
 	if err := errors.Join(errs[:]...); err != nil {
 		return connectors.Config{}, nil, err
 	}
