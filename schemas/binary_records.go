@@ -56,7 +56,8 @@ func (n *IdentityNode) avroAppend(b []byte) []byte {
 	b = appendStrings(b, n.Identifiers)
 	b = appendIntMap(b, n.KindCounts)
 	b = appendLong(b, n.Refused)
-	return appendLong(b, n.AppliedOffset)
+	b = appendLong(b, n.AppliedOffset)
+	return appendBool(b, n.Erased)
 }
 
 func (n *IdentityNode) avroRead(b []byte) error {
@@ -64,7 +65,7 @@ func (n *IdentityNode) avroRead(b []byte) error {
 	*n = IdentityNode{
 		Node: r.str(), Owner: r.str(), OwnerCreated: r.time(), Seen: r.bytes(), Companions: r.strings(),
 		Created: r.time(), MergedInto: r.str(), MergingInto: r.str(), Identifiers: r.strings(),
-		KindCounts: r.intMap(), Refused: r.long(), AppliedOffset: r.long(),
+		KindCounts: r.intMap(), Refused: r.long(), AppliedOffset: r.long(), Erased: r.bool(),
 	}
 	return r.end()
 }

@@ -107,6 +107,7 @@ func randRecords(r *rand.Rand) []struct {
 		Node: randString(r), Owner: randString(r), OwnerCreated: msOrZero(randTime(r)), Seen: []byte(randString(r)),
 		Companions: randStrings(r), Created: msOrZero(randTime(r)), MergedInto: randString(r), MergingInto: randString(r),
 		Identifiers: randStrings(r), KindCounts: randCounts(r), Refused: r.Int64() - 1<<62, AppliedOffset: r.Int64() - 1<<62,
+		Erased: r.IntN(2) == 0,
 	}
 	created := make([]int64, r.IntN(4))
 	for i := range created {

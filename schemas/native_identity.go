@@ -124,6 +124,11 @@ func (r *reader) str(k string) string {
 	return s
 }
 
+func (r *reader) bool(k string) bool {
+	v, _ := r.m[k].(bool)
+	return v
+}
+
 func (r *reader) long(k string) int64 {
 	n, err := nlong(r.m, k)
 	r.keep(err)
@@ -186,7 +191,7 @@ func (n *IdentityNode) avroNative() map[string]any {
 	return map[string]any{
 		"node": n.Node, "owner": n.Owner, "owner_created": millis(n.OwnerCreated), "seen": seen, "companions": comp,
 		"created": millis(n.Created), "merged_into": n.MergedInto, "merging_into": n.MergingInto, "identifiers": ids,
-		"kind_counts": counts, "refused": n.Refused, "applied_offset": n.AppliedOffset,
+		"kind_counts": counts, "refused": n.Refused, "applied_offset": n.AppliedOffset, "erased": n.Erased,
 	}
 }
 
@@ -195,7 +200,7 @@ func (n *IdentityNode) avroFromNative(m map[string]any) error {
 	*n = IdentityNode{
 		Node: r.str("node"), Owner: r.str("owner"), OwnerCreated: r.time("owner_created"), Seen: r.bytes("seen"), Companions: r.strings("companions"),
 		Created: r.time("created"), MergedInto: r.str("merged_into"), MergingInto: r.str("merging_into"), Identifiers: r.strings("identifiers"),
-		KindCounts: r.intmap("kind_counts"), Refused: r.long("refused"), AppliedOffset: r.long("applied_offset"),
+		KindCounts: r.intmap("kind_counts"), Refused: r.long("refused"), AppliedOffset: r.long("applied_offset"), Erased: r.bool("erased"),
 	}
 	return r.err
 }

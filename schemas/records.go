@@ -313,6 +313,8 @@ type IdentityNode struct {
 	// AppliedOffset is the loopback offset of the last command that changed
 	// a profile node.
 	AppliedOffset int64 `avro:"applied_offset" json:"applied_offset"`
+	// Erased marks an erased profile.
+	Erased bool `avro:"erased" json:"erased,omitempty"`
 }
 
 // IdentityCommand is the activa.IdentityCommand record: a message of the

@@ -153,7 +153,7 @@ func fullIdentityNode() IdentityNode {
 		Node: "profile", Owner: "p-1", OwnerCreated: ms(1_793_613_600_000),
 		Seen: []byte("0123456789012345678901234567"), Companions: []string{"device:d-1"},
 		Created: ms(1_793_613_600_000), MergedInto: "p-0", MergingInto: "p-5", Identifiers: []string{"cookie:c-1", "customer:C1"},
-		KindCounts: map[string]int32{"cookie": 1, "customer": 1}, Refused: 2, AppliedOffset: 41,
+		KindCounts: map[string]int32{"cookie": 1, "customer": 1}, Refused: 2, AppliedOffset: 41, Erased: true,
 	}
 }
 

@@ -28,6 +28,7 @@ func (a *app) genCmd() *cobra.Command {
 			cfg.Days, _ = f.GetInt("days")
 			cfg.Seed, _ = f.GetUint64("seed")
 			cfg.MalformedShare, _ = f.GetFloat64("malformed")
+			cfg.ErasureShare, _ = f.GetFloat64("erasures")
 			cfg.Shortfalls, _ = f.GetInt("shortfalls")
 			if !f.Changed("shortfalls") {
 				cfg.Shortfalls = min(cfg.Shortfalls, cfg.Days/2)
@@ -59,6 +60,7 @@ func (a *app) genCmd() *cobra.Command {
 	f.Uint64("seed", d.Seed, "seed; the same seed and settings give the same bytes")
 	f.String("start", d.Start.Format(time.RFC3339), "first instant of the period (a whole hour, RFC 3339)")
 	f.Float64("malformed", d.MalformedShare, "share of malformed lines")
+	f.Float64("erasures", d.ErasureShare, "share of the known customers shopping online who ask for erasure (0 to 0.1)")
 	f.Int("shortfalls", d.Shortfalls, "planted KPI shortfalls")
 	f.String("out", "", "output file (.gz compresses)")
 	f.String("truth", "", "ground-truth JSON file")

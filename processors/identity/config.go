@@ -137,6 +137,9 @@ type Metrics struct {
 	Duplicates prometheus.Counter
 	// Erasures counts profiles erased.
 	Erasures prometheus.Counter
+	// AfterErasure counts commands dropped because their profile was
+	// erased.
+	AfterErasure prometheus.Counter
 	// Shortcuts counts events resolved without a gather, their other
 	// identifiers all known companions of the one that routed them.
 	Shortcuts prometheus.Counter
@@ -150,10 +153,13 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		Refused:    prometheus.NewCounterVec(prometheus.CounterOpts{Name: "activa_identity_links_refused_total", Help: "Links refused by a limit, by reason and kind."}, []string{"reason", "kind"}),
 		Duplicates: prometheus.NewCounter(prometheus.CounterOpts{Name: "activa_identity_duplicates_total", Help: "Events dropped as redeliveries of an event already resolved."}),
 		Erasures:   prometheus.NewCounter(prometheus.CounterOpts{Name: "activa_identity_erasures_total", Help: "Profiles erased on request."}),
-		Shortcuts:  prometheus.NewCounter(prometheus.CounterOpts{Name: "activa_identity_gathers_skipped_total", Help: "Events resolved without a gather: their identifiers were gathered together before."}),
+		AfterErasure: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "activa_identity_after_erasure_total", Help: "Commands dropped because their profile was erased.",
+		}),
+		Shortcuts: prometheus.NewCounter(prometheus.CounterOpts{Name: "activa_identity_gathers_skipped_total", Help: "Events resolved without a gather: their identifiers were gathered together before."}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.Profiles, m.Merges, m.Refused, m.Duplicates, m.Erasures, m.Shortcuts)
+		reg.MustRegister(m.Profiles, m.Merges, m.Refused, m.Duplicates, m.Erasures, m.Shortcuts, m.AfterErasure)
 	}
 	return m
 }

@@ -105,6 +105,10 @@ func (p *proc) onEvent(ctx goka.Context, m harness.Msg[schemas.Event]) {
 func (p *proc) onCommand(ctx goka.Context, m harness.Msg[schemas.IdentityCommand]) {
 	cmd := m.Value
 	if isProfileKey(ctx.Key()) {
+		if n, ok := ctx.Value().(*schemas.IdentityNode); ok && n != nil && n.Erased {
+			p.toErased(ctx, cmd)
+			return
+		}
 		switch cmd.Op {
 		case opLink:
 			p.link(ctx, m)
@@ -705,8 +709,21 @@ func (p *proc) erase(ctx goka.Context, m harness.Msg[schemas.IdentityCommand]) {
 		ProfileID: self, Identifiers: st.Identifiers, RequestedEventID: cmd.EventID,
 		Stage: "identity", Tables: []string{string(p.cfg.Group) + "-table"}, TS: p.cfg.Now().UTC().Truncate(1e6),
 	})
-	ctx.Delete()
+	// A marker rather than a tombstone: a link of an event routed before
+	// the identifiers were forgotten must not bring the profile back.
+	ctx.SetValue(&schemas.IdentityNode{Node: nodeProfile, Erased: true})
 	if m := p.cfg.Metrics; m != nil {
 		m.Erasures.Inc()
+	}
+}
+
+// toErased drops a command that reaches an erased profile. A profile that
+// offered its identifiers to it awaits an answer, and is told to revive.
+func (p *proc) toErased(ctx goka.Context, cmd *schemas.IdentityCommand) {
+	if cmd.Op == opAbsorb {
+		p.send(ctx, profileKey(cmd.Profile), &schemas.IdentityCommand{Op: opRevive, EventID: cmd.EventID, EventTS: cmd.EventTS, Profile: profileID(ctx), Offset: cmd.Offset})
+	}
+	if m := p.cfg.Metrics; m != nil {
+		m.AfterErasure.Inc()
 	}
 }

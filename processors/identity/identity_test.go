@@ -24,19 +24,20 @@ const group = "identity"
 
 // rig runs the real Define on goka's tester.
 type rig struct {
-	t        *testing.T
-	tt       *tester.Tester
-	codecs   identity.Codecs
-	resolved *tester.QueueTracker
-	merges   *tester.QueueTracker
-	audit    *tester.QueueTracker
-	erasures *tester.QueueTracker
-	dlq      *tester.QueueTracker
-	loop     *tester.QueueTracker
-	metrics  *identity.Metrics
-	lookup   *identity.Lookup
-	seq      int
-	base     time.Time
+	t         *testing.T
+	tt        *tester.Tester
+	codecs    identity.Codecs
+	resolved  *tester.QueueTracker
+	merges    *tester.QueueTracker
+	audit     *tester.QueueTracker
+	erasures  *tester.QueueTracker
+	dlq       *tester.QueueTracker
+	loop      *tester.QueueTracker
+	loopTopic string
+	metrics   *identity.Metrics
+	lookup    *identity.Lookup
+	seq       int
+	base      time.Time
 }
 
 func newRig(t *testing.T, tweak func(*identity.Config)) *rig {
@@ -69,7 +70,7 @@ func newRig(t *testing.T, tweak func(*identity.Config)) *rig {
 		t: t, tt: tt, codecs: c,
 		resolved: tt.NewQueueTracker("resolved"), merges: tt.NewQueueTracker("merges"),
 		audit: tt.NewQueueTracker("audit"), erasures: tt.NewQueueTracker("erasures"), dlq: tt.NewQueueTracker(harnesstest.Deadletter),
-		loop: tt.NewQueueTracker(g.LoopStream().Topic()), metrics: cfg.Metrics,
+		loop: tt.NewQueueTracker(g.LoopStream().Topic()), loopTopic: g.LoopStream().Topic(), metrics: cfg.Metrics,
 		base: time.Date(2026, 11, 2, 8, 0, 0, 0, time.UTC),
 	}
 	r.lookup = identity.NewLookup(func(key string) (*schemas.IdentityNode, error) {
@@ -396,8 +397,21 @@ func TestErasure(t *testing.T) {
 			t.Errorf("%s still resolves after erasure", id)
 		}
 	}
-	if r.tt.TableValue(goka.GroupTable(group), "profile:"+p) != nil {
-		t.Error("profile state survives erasure")
+	if n, _ := r.tt.TableValue(goka.GroupTable(group), "profile:"+p).(*schemas.IdentityNode); n == nil || !n.Erased || len(n.Identifiers) != 0 || n.Owner != "" {
+		t.Errorf("profile node after erasure %+v, want the erased marker alone", n)
+	}
+	// A link of an event routed to the profile before its identifiers
+	// were forgotten, arriving now, claims nothing for it.
+	b, err := r.codecs.Command.Encode(&schemas.IdentityCommand{Op: "link", Profile: p, Identifiers: []string{"cookie:c7"}, Owners: []string{""}, OwnersCreated: []int64{0}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.tt.Consume(r.loopTopic, "profile:"+p, b)
+	if n, _ := r.tt.TableValue(goka.GroupTable(group), "profile:"+p).(*schemas.IdentityNode); n == nil || !n.Erased || len(n.Identifiers) != 0 {
+		t.Errorf("profile node after a late link %+v, want the erased marker alone", n)
+	}
+	if v := r.tt.TableValue(goka.GroupTable(group), "cookie:c7"); v != nil {
+		t.Errorf("a late link claimed cookie:c7 for the erased profile: %+v", v)
 	}
 	if _, err := r.lookup.Profile("cookie:c9"); err != nil {
 		t.Errorf("someone else's identifier was erased: %v", err)

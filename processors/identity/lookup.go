@@ -69,7 +69,7 @@ func (l *Lookup) live(profile string) (string, *schemas.IdentityNode, error) {
 		if err != nil {
 			return "", nil, err
 		}
-		if n == nil {
+		if n == nil || n.Erased {
 			return "", nil, fmt.Errorf("profile %s: %w", profile, ErrNotFound)
 		}
 		if n.MergedInto == "" {
