@@ -3,8 +3,9 @@
 # machine may lack: kcat (the test broker's readiness check and a handy client),
 # a Java 17 runtime and Maven (the real Kafka broker), python3-venv (the Avro
 # checker in integration/python), python3-aiosmtpd (the SMTP server of the e-mail
-# tests), postgresql (the audience table's server). Only missing tools are
-# installed; run as root (or with sudo available).
+# tests), postgresql (the audience table's server), chromium and chromium-driver
+# (the console's browser test). Only missing tools are installed; run as root (or
+# with sudo available).
 set -euo pipefail
 
 pkgs=()
@@ -14,6 +15,8 @@ command -v mvn >/dev/null || pkgs+=(maven)
 python3 -c 'import venv, ensurepip' 2>/dev/null || pkgs+=(python3-venv)
 /usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null || pkgs+=(python3-aiosmtpd)
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || pkgs+=(postgresql)
+[[ -x /usr/bin/chromium ]] || pkgs+=(chromium)
+command -v chromedriver >/dev/null || pkgs+=(chromium-driver)
 
 if ((${#pkgs[@]} == 0)); then
 	echo "ci-deps: nothing to install"

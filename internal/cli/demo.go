@@ -57,7 +57,7 @@ func (a *app) demoCmd() *cobra.Command {
 	f.Int("profiles", 2000, "persons in the generated population")
 	f.Int("days", 7, "days of activity, ending yesterday")
 	f.Uint64("seed", 1, "population seed")
-	f.String("http", "", "serve /metrics and /healthz on this address")
+	f.String("http", "", "serve the console, the profile API, /metrics and /healthz on this address, and keep serving once the demo has finished")
 	f.String("data-dir", "", "keep broker, registry and state here (default: a temporary directory, removed at the end)")
 	f.Bool("no-progress", false, "do not draw progress bars")
 	return cmd
@@ -105,7 +105,7 @@ func (a *app) demo(ctx context.Context, o demoOpts) error {
 	fmt.Fprintf(a.stdout, "generated %d persons over %d days: %d events, %d malformed lines, %d purchases (%.0f EUR)\n",
 		gst.Persons, cfg.Days, gst.Events, gst.Malformed, gst.Purchases, gst.Revenue)
 
-	s := Settings{Brokers: e.brokers(), Registry: e.registry.URL()}
+	s := Settings{Brokers: e.brokers(), Registry: e.registry.URL(), HashKey: demoHashKey}
 	d := topology.DefaultCatalog()
 	s.Prefix, s.Partitions, s.Replication = d.Prefix, d.Partitions, d.Replication
 	s.GCPercent = defaultGCPercent
@@ -118,15 +118,18 @@ func (a *app) demo(ctx context.Context, o demoOpts) error {
 	}
 	reg := obs.NewRegistry()
 	health := &obs.Health{}
+	stateDir := filepath.Join(dir, "state")
+	consoleAt := ""
 	if o.http != "" {
-		addr, err := obs.Serve(ctx, o.http, obs.Handler(reg, health), a.log)
+		at, wait, err := a.serveConsole(ctx, c, codecs, o.http, stateDir, reg, health)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(a.stdout, "metrics on http://%s/metrics\n", addr)
+		defer wait()
+		consoleAt = at
+		fmt.Fprintf(a.stdout, "console on http://%s/ (profile API at /api/profiles/{id}, /metrics, /healthz)\n", at)
 	}
 	// The processors run while the population is replayed.
-	stateDir := filepath.Join(dir, "state")
 	names := processorNames()
 	pctx, stopProcs := context.WithCancel(ctx)
 	procDone := make(chan error, 1)
@@ -175,6 +178,10 @@ func (a *app) demo(ctx context.Context, o demoOpts) error {
 		return err
 	}
 	fmt.Fprintf(a.stdout, "demo finished in %s\n", time.Since(began).Round(100*time.Millisecond))
+	if consoleAt != "" {
+		fmt.Fprintf(a.stdout, "console on http://%s/ until interrupted (Ctrl-C)\n", consoleAt)
+		<-ctx.Done()
+	}
 	return nil
 }
 

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"strings"
 
 	"github.com/spf13/cobra"
 )
@@ -40,15 +39,8 @@ func (a *app) lookupCmd() *cobra.Command {
 					Error       string   `json:"error,omitempty"`
 				}
 				ans := answer{Query: arg}
-				prof, isProfile := strings.CutPrefix(arg, "profile:")
 				var err error
-				if !isProfile {
-					prof, err = lookup.Profile(arg)
-				}
-				if err == nil {
-					ans.Profile, ans.Identifiers, err = lookup.Identifiers(prof)
-				}
-				if err != nil {
+				if ans.Profile, ans.Identifiers, err = resolve(lookup, arg); err != nil {
 					ans.Error = err.Error()
 				}
 				if err := enc.Encode(ans); err != nil {

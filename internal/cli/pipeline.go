@@ -46,14 +46,9 @@ func identityLookup(ctx context.Context, c *conn, codecs *topology.Codecs, state
 // keeping its local copy in dir, and returns it once it has caught up;
 // stop closes it.
 func openView(ctx context.Context, c *conn, topic string, codec goka.Codec, dir string) (*goka.View, func(), error) {
-	opts, err := c.kc.GokaViewOptions()
+	v, err := newView(c, topic, codec, dir)
 	if err != nil {
 		return nil, nil, err
-	}
-	opts = append(opts, goka.WithViewStorageBuilder(storage.DefaultBuilder(dir)))
-	v, err := goka.NewView(c.kc.Brokers, goka.Table(c.cat.Name(topic)), codec, opts...)
-	if err != nil {
-		return nil, nil, fmt.Errorf("opening a view of %s: %w", topic, err)
 	}
 	vctx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)
@@ -76,4 +71,19 @@ func openView(ctx context.Context, c *conn, topic string, codec goka.Codec, dir 
 		}
 	}
 	return v, stop, nil
+}
+
+// newView creates a goka view of the compacted topic (a catalog name),
+// keeping its local copy in dir; it is not running yet.
+func newView(c *conn, topic string, codec goka.Codec, dir string) (*goka.View, error) {
+	opts, err := c.kc.GokaViewOptions()
+	if err != nil {
+		return nil, err
+	}
+	opts = append(opts, goka.WithViewStorageBuilder(storage.DefaultBuilder(dir)))
+	v, err := goka.NewView(c.kc.Brokers, goka.Table(c.cat.Name(topic)), codec, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("opening a view of %s: %w", topic, err)
+	}
+	return v, nil
 }

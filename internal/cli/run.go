@@ -50,8 +50,12 @@ func (a *app) runCmd() *cobra.Command {
 			}
 			reg := obs.NewRegistry()
 			health := &obs.Health{}
-			if err := a.serveObs(cmd.Context(), s.HTTP, reg, health); err != nil {
-				return err
+			if s.HTTP != "" {
+				_, wait, err := a.serveConsole(cmd.Context(), c, codecs, s.HTTP, stateDir, reg, health)
+				if err != nil {
+					return err
+				}
+				defer wait()
 			}
 			return a.runProcessors(cmd.Context(), c, codecs, names, stateDir, reg, deadletter.NewMetrics(reg), health)
 		},
@@ -60,7 +64,7 @@ func (a *app) runCmd() *cobra.Command {
 	addProcessorFlags(cmd.Flags())
 	cmd.Flags().StringSlice("processors", nil, "processors to run (default: all): "+strings.Join(processorNames(), ", "))
 	cmd.Flags().String("state-dir", "state", "directory of the processors' local state tables")
-	cmd.Flags().String("http", "", "serve /metrics and /healthz on this address, e.g. 127.0.0.1:8080")
+	cmd.Flags().String("http", "", "serve the console, the profile API, /metrics and /healthz on this address, e.g. 127.0.0.1:8080")
 	return cmd
 }
 
