@@ -19,15 +19,14 @@ import (
 	"github.com/activa-dev/activa/topology"
 )
 
-// checkAudience runs `activa connect` with a PostgreSQL audience table fed
-// by every segment change, waits until its group has committed everything,
-// and checks that the table holds, for every profile, exactly the latest
-// tier, lifecycle stage and cluster on segment.changes.
-func checkAudience(t *testing.T, bin string, kc *kafka.Config, codecs *topology.Codecs, cat topology.Catalog, conn []string, dir string) {
+// audienceConfig writes the settings of `activa connect` with a fresh
+// PostgreSQL audience table fed by every segment change, and returns the
+// file, the DSN and the table.
+func audienceConfig(t *testing.T, dir string) (cfg, dsn, table string) {
 	t.Helper()
-	dsn := suiteEnv(t, "ACTIVA_POSTGRES_DSN")
-	table := fmt.Sprintf("audience_%d", time.Now().UnixNano()%1e9)
-	cfg := filepath.Join(dir, "connect.yaml")
+	dsn = suiteEnv(t, "ACTIVA_POSTGRES_DSN")
+	table = fmt.Sprintf("audience_%d", time.Now().UnixNano()%1e9)
+	cfg = filepath.Join(dir, "connect.yaml")
 	if err := os.WriteFile(cfg, fmt.Appendf(nil, `connect:
   destinations:
     audience: {type: postgres, dsn: %q, table: %s}
@@ -36,13 +35,20 @@ func checkAudience(t *testing.T, bin string, kc *kafka.Config, codecs *topology.
 `, dsn, table), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	return cfg, dsn, table
+}
+
+// startConnect starts `activa connect` with the settings file cfg; stop
+// stops it (once) and fails the test unless it stops cleanly.
+func startConnect(t *testing.T, bin, cfg string, conn []string, dir string) (stop func()) {
+	t.Helper()
 	run := exec.Command(bin, append([]string{"connect", "--config", cfg, "--state-dir", filepath.Join(dir, "connect-state"), "--log-level", "warn"}, conn...)...)
 	run.Stdout, run.Stderr = os.Stderr, os.Stderr
 	if err := run.Start(); err != nil {
 		t.Fatal(err)
 	}
 	stopped := false
-	stop := func() {
+	return func() {
 		if !stopped {
 			stopped = true
 			_ = run.Process.Signal(syscall.SIGTERM)
@@ -51,6 +57,17 @@ func checkAudience(t *testing.T, bin string, kc *kafka.Config, codecs *topology.
 			}
 		}
 	}
+}
+
+// checkAudience runs `activa connect` with a PostgreSQL audience table fed
+// by every segment change, waits until its group has committed everything,
+// and checks that the table holds, for every profile, exactly the latest
+// tier, lifecycle stage and cluster on segment.changes. It returns the
+// settings file, the DSN and the table.
+func checkAudience(t *testing.T, bin string, kc *kafka.Config, codecs *topology.Codecs, cat topology.Catalog, conn []string, dir string) (cfg, dsn, table string) {
+	t.Helper()
+	cfg, dsn, table = audienceConfig(t, dir)
+	stop := startConnect(t, bin, cfg, conn, dir)
 	defer stop()
 	waitQuietFor(t, kc, cat.Name("connect"), 3*time.Minute)
 	stop()
@@ -114,4 +131,5 @@ func checkAudience(t *testing.T, bin string, kc *kafka.Config, codecs *topology.
 	if len(want) == 0 {
 		t.Error("no segment change to check the audience table against")
 	}
+	return cfg, dsn, table
 }
