@@ -51,22 +51,7 @@ func checkSegments(t *testing.T, p *pipeline, what string) int {
 // most of its events' identifiers.
 func clusterQuality(t *testing.T, p *pipeline, truth *gen.Truth, k int) (streaming, batch float64, n int) {
 	t.Helper()
-	s := &score.Sessions{Survivor: map[string]string{}}
-	readAll(p, topology.ProfileMerges, func(_ string, m *schemas.ProfileMerge) { s.Survivor[m.Absorbed] = m.Survivor })
-	votes := map[string]map[string]int{}
-	readAll(p, topology.EventsResolved, func(_ string, ev *schemas.ResolvedEvent) {
-		ids := ev.Event.IDs
-		for _, id := range []string{"customer:" + ids.Customer, "loyalty:" + ids.Loyalty, "device:" + ids.Device, "cookie:" + ids.Cookie} {
-			if o := truth.IdentifierOwner[id]; len(o) == 1 {
-				f := s.Final(ev.ProfileID)
-				if votes[f] == nil {
-					votes[f] = map[string]int{}
-				}
-				votes[f][o[0]]++
-				break
-			}
-		}
-	})
+	persons := personsOf(p, truth)
 	latest := map[string]*schemas.ProfileFeatures{}
 	readAll(p, topology.ProfileFeatures, func(key string, f *schemas.ProfileFeatures) { latest[key] = f })
 	cluster := map[string]string{}
@@ -90,12 +75,7 @@ func clusterQuality(t *testing.T, p *pipeline, truth *gen.Truth, k int) (streami
 		if f == nil || cluster[id] == "" {
 			continue
 		}
-		person, most := "", 0
-		for who, v := range votes[id] {
-			if v > most || v == most && who < person {
-				person, most = who, v
-			}
-		}
+		person := persons[id]
 		if person == "" {
 			continue
 		}
@@ -123,6 +103,39 @@ func clusterQuality(t *testing.T, p *pipeline, truth *gen.Truth, k int) (streami
 		t.Fatal(err)
 	}
 	return streaming, batch, len(groups)
+}
+
+// personsOf returns the person of each final profile: the truth's owner
+// of most of its events' identifiers (those with a single owner).
+func personsOf(p *pipeline, truth *gen.Truth) map[string]string {
+	p.t.Helper()
+	s := &score.Sessions{Survivor: map[string]string{}}
+	readAll(p, topology.ProfileMerges, func(_ string, m *schemas.ProfileMerge) { s.Survivor[m.Absorbed] = m.Survivor })
+	votes := map[string]map[string]int{}
+	readAll(p, topology.EventsResolved, func(_ string, ev *schemas.ResolvedEvent) {
+		ids := ev.Event.IDs
+		for _, id := range []string{"customer:" + ids.Customer, "loyalty:" + ids.Loyalty, "device:" + ids.Device, "cookie:" + ids.Cookie} {
+			if o := truth.IdentifierOwner[id]; len(o) == 1 {
+				f := s.Final(ev.ProfileID)
+				if votes[f] == nil {
+					votes[f] = map[string]int{}
+				}
+				votes[f][o[0]]++
+				break
+			}
+		}
+	})
+	out := map[string]string{}
+	for id, vs := range votes {
+		person, most := "", 0
+		for who, v := range vs {
+			if v > most || v == most && who < person {
+				person, most = who, v
+			}
+		}
+		out[id] = person
+	}
+	return out
 }
 
 // checkSegmentsCommand runs what `activa segments` prints and checks that
