@@ -45,6 +45,8 @@ func (a *app) printSegments(ctx context.Context, c *conn, codecs *topology.Codec
 	if err := readTable(ctx, c, codecs, topology.SegmentsTable, states); err != nil {
 		return err
 	}
+	// An erased profile's marker is in no segment and no longer a profile.
+	maps.DeleteFunc(states, func(_ string, s *schemas.SegmentState) bool { return s.Erased })
 	models := map[string]*schemas.SegmentModel{}
 	if err := readTable(ctx, c, codecs, topology.SegmentModel, models); err != nil {
 		return err

@@ -72,6 +72,7 @@ func TestSizesCountTheTableAtMostOncePerPeriod(t *testing.T) {
 		"p-2": {Tier: "gold", Lifecycle: "new", Cluster: "2"},
 		"p-3": {Tier: "silver", Lifecycle: "new", Cluster: "2"},
 		"p-4": {Lifecycle: "new"},
+		"p-9": {Erased: true}, // an erased profile's marker counts nowhere
 	}}
 	z := &sizer{states: tab, every: time.Hour}
 	s, err := z.sizes()

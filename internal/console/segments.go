@@ -57,6 +57,9 @@ func (z *sizer) sizes() (Sizes, error) {
 	tiers, stages, clusters := map[string]int{}, map[string]int{}, map[string]int{}
 	n := 0
 	err := z.states.Each(func(_ string, s *schemas.SegmentState) {
+		if s.Erased {
+			return // an erased profile's marker: no longer a profile
+		}
 		n++
 		tiers[cmp.Or(s.Tier, "none")]++
 		stages[cmp.Or(s.Lifecycle, "none")]++
