@@ -103,34 +103,16 @@ func (r *Runner) restoreErasures(ctx context.Context, cl *kgo.Client) (map[int32
 	if len(until) == 0 {
 		return next, nil
 	}
-	rc, err := kgo.NewClient(append(slices.Clone(r.cfg.Client), kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{topic: from}))...)
-	if err != nil {
-		return nil, fmt.Errorf("connect: reading %s: %w", topic, err)
-	}
-	defer rc.Close()
 	n := 0
-	for len(until) > 0 {
-		fs := rc.PollFetches(ctx)
-		if err := ctx.Err(); err != nil {
-			return nil, err
+	err = r.readTo(ctx, topic, from, until, func(rec *kgo.Record) {
+		next[rec.Partition] = kgo.NewOffset().At(rec.Offset + 1)
+		if c := r.confirmation(rec); c != nil {
+			r.erasures.read(c)
+			n++
 		}
-		var ferr error
-		fs.EachError(func(_ string, p int32, err error) {
-			ferr = fmt.Errorf("connect: reading %s partition %d: %w", topic, p, err)
-		})
-		if ferr != nil {
-			return nil, ferr
-		}
-		fs.EachRecord(func(rec *kgo.Record) {
-			next[rec.Partition] = kgo.NewOffset().At(rec.Offset + 1)
-			if end, ok := until[rec.Partition]; ok && rec.Offset+1 >= end {
-				delete(until, rec.Partition)
-			}
-			if c := r.confirmation(rec); c != nil {
-				r.erasures.read(c)
-				n++
-			}
-		})
+	})
+	if err != nil {
+		return nil, err
 	}
 	r.cfg.Log.Info("erasures restored", "confirmations", n, "pending", len(r.erasures.pending()))
 	return next, nil

@@ -43,12 +43,36 @@ func (r *Runner) restoreCaps(ctx context.Context, cl *kgo.Client) error {
 	if len(from) == 0 {
 		return nil
 	}
+	n := 0
+	err = r.readTo(ctx, topic, from, until, func(rec *kgo.Record) {
+		d, err := r.cfg.DeliveryCodec.DecodeTyped(rec.Value)
+		if err != nil || d.Status != Delivered || d.ProfileID == "" || r.cfg.Policies[d.Destination].Cap <= 0 || r.erasures.has(d.ProfileID) {
+			return
+		}
+		at := d.FirstAttemptTS
+		if at.IsZero() {
+			at = d.TS
+		}
+		r.caps.seen(d.Destination, d.ProfileID, at)
+		n++
+	})
+	if err != nil {
+		return err
+	}
+	r.cfg.Log.Info("frequency caps restored from the delivery log", "deliveries", n, "window", window)
+	return nil
+}
+
+// readTo reads topic from the offset from gives each partition until the
+// end until gives it (the offset after the last record to read), calling
+// fn with every record; it is how the runner restores what it keeps in
+// memory from a topic.
+func (r *Runner) readTo(ctx context.Context, topic string, from map[int32]kgo.Offset, until map[int32]int64, fn func(*kgo.Record)) error {
 	rc, err := kgo.NewClient(append(slices.Clone(r.cfg.Client), kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{topic: from}))...)
 	if err != nil {
 		return fmt.Errorf("connect: reading %s: %w", topic, err)
 	}
 	defer rc.Close()
-	n := 0
 	for len(until) > 0 {
 		fs := rc.PollFetches(ctx)
 		if err := ctx.Err(); err != nil {
@@ -65,18 +89,8 @@ func (r *Runner) restoreCaps(ctx context.Context, cl *kgo.Client) error {
 			if end, ok := until[rec.Partition]; ok && rec.Offset+1 >= end {
 				delete(until, rec.Partition)
 			}
-			d, err := r.cfg.DeliveryCodec.DecodeTyped(rec.Value)
-			if err != nil || d.Status != Delivered || d.ProfileID == "" || r.cfg.Policies[d.Destination].Cap <= 0 || r.erasures.has(d.ProfileID) {
-				return
-			}
-			at := d.FirstAttemptTS
-			if at.IsZero() {
-				at = d.TS
-			}
-			r.caps.seen(d.Destination, d.ProfileID, at)
-			n++
+			fn(rec)
 		})
 	}
-	r.cfg.Log.Info("frequency caps restored from the delivery log", "deliveries", n, "window", window)
 	return nil
 }
