@@ -121,7 +121,7 @@ func TestIntegrationConnectLosesNothingWhenKilled(t *testing.T) {
 	}
 	conn := []string{"--brokers", b, "--registry", regURL, "--prefix", p, "--partitions", "4"}
 	start := func() *exec.Cmd {
-		cmd := exec.Command(bin, append([]string{"connect", "--config", cfg, "--log-level", "warn"}, conn...)...)
+		cmd := exec.Command(bin, append([]string{"connect", "--config", cfg, "--state-dir", filepath.Join(dir, "state"), "--log-level", "warn"}, conn...)...)
 		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
